@@ -1,0 +1,73 @@
+# pipe-fiction: build, run, test and debug Kubeflow Pipelines locally and in a cluster.
+# `make` alone lists the targets. Every target sets up what it needs first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PKG := $(ROOT)/pipe-fiction-codebase
+PIPE := $(ROOT)/pipelines
+
+# uv from PATH, else bootstrapped into a git-ignored venv (a system Python may refuse pip, PEP 668).
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(ROOT)/.tools/bin/uv)
+
+# KFP_VERSION=2.7.0 runs the pipelines side against another kfp, in its own venv beside .venv.
+KFP_VERSION ?=
+PIPE_VENV := $(if $(KFP_VERSION),.venv-kfp-$(KFP_VERSION),.venv)
+PY := $(PIPE)/$(PIPE_VENV)/bin/python
+PKG_PY := $(PKG)/.venv/bin/python
+
+PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help setup run-subproc test test-package test-pipelines lint format compile clean distclean
+
+help: ## Show this help
+	@echo "Usage: make <target> [VAR=value]"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@echo "Variables: KFP_VERSION=2.7.0 (test/run against another kfp), ARGS='--num-rows 500' (script arguments)"
+
+$(ROOT)/.tools/bin/uv:
+	@echo "uv not found: installing it into .tools/ (no system-wide install)"
+	python3 -m venv $(ROOT)/.tools
+	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+$(PKG)/.venv/.synced: $(UV) $(PKG)/pyproject.toml $(PKG)/uv.lock
+	cd $(PKG) && $(UV) sync --locked
+	@touch $@
+
+$(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
+	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) $(UV) sync --locked
+	$(if $(KFP_VERSION),cd $(PIPE) && $(UV) pip install --quiet --python $(PIPE_VENV) "kfp==$(KFP_VERSION)")
+	@touch $@
+
+setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
+
+run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
+	cd $(PIPE) && $(PY) run_locally_in_subproc.py $(ARGS)
+
+test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
+
+test-package: $(PKG)/.venv/.synced ## Run the ML package's unit tests
+	cd $(PKG) && $(PKG_PY) -m pytest $(PYTEST_ARGS)
+
+test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and runner tests
+	cd $(PIPE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting with ruff
+	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .
+
+format: $(PIPE)/$(PIPE_VENV)/.synced ## Fix lint and format with ruff
+	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check --fix . && $(PIPE)/$(PIPE_VENV)/bin/ruff format .
+
+compile: $(PIPE)/$(PIPE_VENV)/.synced ## Compile the pipeline to YAML (PIPELINE_YAML=path)
+	cd $(PIPE) && $(PY) pipeline.py --output $(PIPELINE_YAML)
+
+clean: ## Remove run outputs, compiled YAML and caches
+	rm -rf $(PIPE)/local_outputs $(PIPE)/build
+	find $(ROOT) -type d \( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache \) -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove the virtual environments and the bootstrapped uv
+	rm -rf $(PKG)/.venv $(PIPE)/.venv $(PIPE)/.venv-kfp-* $(ROOT)/.tools

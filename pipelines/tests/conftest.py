@@ -1,0 +1,46 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kfp import local
+
+from pipe_fiction import DataGenerator, DataProcessor
+
+PIPELINES_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def subprocess_runner(tmp_path):
+    """Initialises kfp.local with the SubprocessRunner and a fresh pipeline root."""
+    root = tmp_path / "outputs"
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root))
+    return root
+
+
+def expected_summary(num_rows: int, seed: int, noise: float) -> dict:
+    """The summary computed in this process, straight from the package: the ground truth."""
+    frame = DataGenerator(size=num_rows, seed=seed, noise=noise).generate()
+    # The pipeline passes the data through CSV; do the same so dtypes match.
+    processor = DataProcessor()
+    processed = processor.process(pd.read_csv(_to_csv(frame)))
+    return processor.summarize(pd.read_csv(_to_csv(processed)))
+
+
+def _to_csv(frame: pd.DataFrame):
+    import io
+
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    buffer.seek(0)
+    return buffer
+
+
+def read_json(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def pytest_report_header(config):
+    import kfp
+
+    return f"kfp {kfp.__version__} (switch with: make test KFP_VERSION=x.y.z)"

@@ -1,0 +1,94 @@
+"""The whole demo pipeline run through kfp.local's SubprocessRunner and the run script."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import run_locally_in_subproc
+from kfp import local
+
+from pipeline import demo_pipeline
+from tests.conftest import PIPELINES_DIR, expected_summary, read_json
+from utils.errors import run_cli
+from utils.local_run import LocalRunResult, TaskFailedError, format_result, run_pipeline
+
+
+def test_pipeline_run_produces_the_expected_summary_and_artifacts(tmp_path):
+    result = run_pipeline(
+        demo_pipeline,
+        runner=local.SubprocessRunner(use_venv=False),
+        pipeline_root=tmp_path,
+        arguments={"num_rows": 400, "seed": 7, "noise": 0.25},
+    )
+    expected = expected_summary(400, 7, 0.25)
+    assert result.metrics == pytest.approx({k: float(v) for k, v in expected.items()})
+    assert result.run_dir.parent == tmp_path
+    assert sorted(p.name for p in result.run_dir.iterdir()) == ["generate-data", "process-data", "summarize-data"]
+    raw = pd.read_csv(result.run_dir / "generate-data" / "dataset")
+    processed = pd.read_csv(result.run_dir / "process-data" / "processed")
+    assert len(raw) == 400
+    assert len(processed) == expected["rows"]
+    assert read_json(result.run_dir / "summarize-data" / "metrics") == pytest.approx(expected)
+
+
+def test_pipeline_failure_names_the_failed_task(tmp_path):
+    with pytest.raises(TaskFailedError) as caught:
+        run_pipeline(
+            demo_pipeline,
+            runner=local.SubprocessRunner(use_venv=False),
+            pipeline_root=tmp_path,
+            arguments={"num_rows": 0, "seed": 1, "noise": 0.1},
+        )
+    assert caught.value.task == "generate-data"
+    assert str(caught.value) == "task 'generate-data' failed; its log is above"
+
+
+def test_script_main_prints_summary_and_artifact_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PIPE_FICTION_OUTPUTS", str(tmp_path))
+    assert run_locally_in_subproc.main(["--num-rows", "150", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = expected_summary(150, 2, 0.1)["rows"]
+    assert "Summary metrics:" in out
+    assert f"  rows              {rows}\n" in out
+    assert f"Artifacts: {tmp_path}" in out
+
+
+def test_script_runs_end_to_end_as_a_program(tmp_path):
+    env = {**os.environ, "PIPE_FICTION_OUTPUTS": str(tmp_path / "~out")}
+    proc = subprocess.run(
+        [sys.executable, "run_locally_in_subproc.py", "--num-rows", "50"],
+        cwd=PIPELINES_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Summary metrics:" in proc.stdout
+    assert any((tmp_path / "~out").iterdir())
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--num-rows", "0"], "must be at least 1"), (["--noise", "2"], "0 and 1")])
+def test_script_rejects_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_locally_in_subproc.parse_args(args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_run_cli_turns_a_task_failure_into_one_line_and_exit_1(capfd):
+    def main():
+        raise TaskFailedError("process-data")
+
+    with pytest.raises(SystemExit) as caught:
+        run_cli(main)
+    assert caught.value.code == 1
+    err = capfd.readouterr().err
+    assert err.strip().splitlines() == ["ERROR   task 'process-data' failed; its log is above"]
+
+
+def test_format_result_aligns_metrics_and_shows_integers_without_decimals(tmp_path):
+    text = format_result(LocalRunResult(metrics={"rows": 3.0, "mean_rating": 2.5}, run_dir=tmp_path))
+    assert text.splitlines() == ["Summary metrics:", "  mean_rating  2.5", "  rows         3", f"Artifacts: {tmp_path}"]

@@ -1,0 +1,1 @@
+"""Shared helpers of the run scripts: settings, local runs, Docker, debugging, cluster."""
