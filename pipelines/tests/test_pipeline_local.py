@@ -70,7 +70,10 @@ def test_script_runs_end_to_end_as_a_program(tmp_path):
     assert any((tmp_path / "~out").iterdir())
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--num-rows", "0"], "must be at least 1"), (["--noise", "2"], "0 and 1")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--num-rows", "0"], "must be at least 1"), (["--noise", "2"], "0 and 1")],
+)
 def test_script_rejects_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as caught:
         run_locally_in_subproc.parse_args(args)
