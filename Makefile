@@ -18,11 +18,23 @@ PIPE_VENV := $(if $(KFP_VERSION),.venv-kfp-$(KFP_VERSION),.venv)
 PY := $(PIPE)/$(PIPE_VENV)/bin/python
 PKG_PY := $(PKG)/.venv/bin/python
 
+# The image: tagged with the package version; kfp and debugpy at the pipelines lock's versions
+# (or KFP_VERSION), so the image and the venv that compiles the components always agree.
+lock_version = $(shell grep -A1 '^name = "$(1)"$$' $(PIPE)/uv.lock | sed -n 's/^version = "\(.*\)"$$/\1/p')
+PKG_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' $(PKG)/pyproject.toml | head -n 1)
+IMAGE_KFP := $(or $(KFP_VERSION),$(call lock_version,kfp))
+DEBUGPY_VERSION := $(call lock_version,debugpy)
+IMAGE ?= pipe-fiction:$(PKG_VERSION)$(if $(KFP_VERSION),-kfp$(KFP_VERSION))
+BASE_IMAGE ?= python:3.12-slim
+EXTRA_CA_BUNDLE ?=
+export PIPE_FICTION_IMAGE := $(IMAGE)
+DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
+
 PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup run-subproc test test-package test-pipelines lint format compile clean distclean
+.PHONY: help setup build-image image-present run-docker run-subproc test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -48,12 +60,30 @@ setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environm
 run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
 	cd $(PIPE) && $(PY) run_locally_in_subproc.py $(ARGS)
 
+build-image: ## Build the task image (IMAGE=name:tag, BASE_IMAGE=python base, EXTRA_CA_BUNDLE=pem)
+	@$(DOCKER_UP)
+	docker build --tag $(IMAGE) \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		--build-arg KFP_VERSION=$(IMAGE_KFP) \
+		--build-arg DEBUGPY_VERSION=$(DEBUGPY_VERSION) \
+		$(if $(EXTRA_CA_BUNDLE),--build-arg EXTRA_CA_CERTS="$$(cat $(EXTRA_CA_BUNDLE))") \
+		$(PKG)
+
+image-present:
+	@$(DOCKER_UP)
+	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
+
+run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
+	cd $(PIPE) && $(PY) run_locally_in_docker.py $(ARGS)
+
 test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
 
 test-package: $(PKG)/.venv/.synced ## Run the ML package's unit tests
 	cd $(PKG) && $(PKG_PY) -m pytest $(PYTEST_ARGS)
 
 test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and runner tests
+	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory build-image; \
+	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
 	cd $(PIPE) && $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting with ruff

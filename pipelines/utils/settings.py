@@ -38,3 +38,9 @@ def local_outputs_dir() -> Path:
     """
     raw = os.environ.get("PIPE_FICTION_OUTPUTS") or str(PIPELINES_DIR / "local_outputs")
     return Path(raw).expanduser().resolve()
+
+
+def data_dir() -> Path:
+    """The host folder Docker runs mount read-only at /data: ``PIPE_FICTION_DATA``, else ``pipelines/data``."""
+    raw = os.environ.get("PIPE_FICTION_DATA") or str(PIPELINES_DIR / "data")
+    return Path(raw).expanduser().resolve()
