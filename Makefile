@@ -62,7 +62,7 @@ run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task
 
 build-image: ## Build the task image (IMAGE=name:tag, BASE_IMAGE=python base, EXTRA_CA_BUNDLE=pem)
 	@$(DOCKER_UP)
-	docker build --tag $(IMAGE) \
+	docker build --force-rm --tag $(IMAGE) \
 		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
 		--build-arg KFP_VERSION=$(IMAGE_KFP) \
 		--build-arg DEBUGPY_VERSION=$(DEBUGPY_VERSION) \

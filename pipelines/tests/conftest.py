@@ -6,6 +6,7 @@ import pytest
 from kfp import local
 
 from pipe_fiction import DataGenerator, DataProcessor
+from tests.docker_fixtures import docker_engine, task_image  # noqa: F401  (fixtures)
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
 

@@ -24,8 +24,7 @@ import kfp
 from kfp import local
 from kfp.local import docker_task_handler, status
 
-from utils.docker_containers import run_container
-from utils.errors import PipeFictionError
+from utils.docker_containers import DockerError, run_container
 
 
 def kfp_version() -> tuple[int, int]:
@@ -66,7 +65,7 @@ def docker_runner(
         A DockerRunner to pass to ``kfp.local.init``.
 
     Raises:
-        PipeFictionError: If a volume's host folder does not exist or a spec is malformed.
+        DockerError: If a volume's host folder does not exist or a spec is malformed.
     """
     apply_patches()
     args = dict(docker_run_args)
@@ -99,13 +98,13 @@ def to_mounts(volumes: dict[str, Any] | list[str]) -> list[Any]:
         for item in volumes:
             parts = item.split(":")
             if len(parts) not in (2, 3):
-                raise PipeFictionError(f"volume '{item}' is not HOST:CONTAINER[:MODE]")
+                raise DockerError(f"volume '{item}' is not HOST:CONTAINER[:MODE]")
             specs.append((parts[0], parts[1], parts[2] if len(parts) == 3 else "rw"))
     mounts = []
     for host, target, mode in specs:
         source = Path(host).expanduser().resolve()
         if not source.exists():
-            raise PipeFictionError(f"volume source '{source}' does not exist")
+            raise DockerError(f"volume source '{source}' does not exist")
         mounts.append(Mount(target=target, source=str(source), type="bind", read_only="ro" in mode.split(",")))
     return mounts
 
@@ -133,7 +132,7 @@ def apply_patches() -> None:
 
 
 def _run_passing_runner_args(self: Any) -> status.Status:
-    """kfp < 2.14's ``DockerTaskHandler.run``, passing the runner's ``docker run`` arguments on."""
+    """Kfp < 2.14's ``DockerTaskHandler.run``, passing the runner's ``docker run`` arguments on."""
     import docker
 
     client = docker.from_env()
