@@ -12,6 +12,8 @@ PIPE := $(ROOT)/pipelines
 # uv from PATH, else bootstrapped into a git-ignored venv (a system Python may refuse pip, PEP 668).
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(ROOT)/.tools/bin/uv)
 
+# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (common), every task
+# would otherwise recompile kfp and pandas from source, about a second per task.
 # KFP_VERSION=2.7.0 runs the pipelines side against another kfp, in its own venv beside .venv.
 KFP_VERSION ?=
 PIPE_VENV := $(if $(KFP_VERSION),.venv-kfp-$(KFP_VERSION),.venv)
@@ -34,7 +36,7 @@ PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup build-image image-present run-docker run-subproc test test-package test-pipelines lint format compile clean distclean
+.PHONY: help setup build-image image-present run-docker run-subproc bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -47,12 +49,12 @@ $(ROOT)/.tools/bin/uv:
 	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 $(PKG)/.venv/.synced: $(UV) $(PKG)/pyproject.toml $(PKG)/uv.lock
-	cd $(PKG) && $(UV) sync --locked
+	cd $(PKG) && $(UV) sync --locked --compile-bytecode
 	@touch $@
 
 $(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
-	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) $(UV) sync --locked
-	$(if $(KFP_VERSION),cd $(PIPE) && $(UV) pip install --quiet --python $(PIPE_VENV) "kfp==$(KFP_VERSION)")
+	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) $(UV) sync --locked --compile-bytecode
+	$(if $(KFP_VERSION),cd $(PIPE) && $(UV) pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$(KFP_VERSION)")
 	@touch $@
 
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
@@ -85,6 +87,9 @@ test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and 
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory build-image; \
 	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
 	cd $(PIPE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
+	cd $(PIPE) && $(PY) bench.py
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting with ruff
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .

@@ -1,0 +1,122 @@
+"""Measures where the time of a local run goes: ``make bench`` (a benchmark, not a test).
+
+Prints, from one run on this machine: the package's work called directly (the floor), the
+subprocess and Docker runs' wall time and per-task overhead, and the image rebuild time after
+a one-line package change (built from a temporary copy, so the work tree is never touched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+from kfp import local
+
+from pipeline import demo_pipeline
+from pipe_fiction import DataGenerator, DataProcessor
+from utils import settings
+from utils.docker_containers import check_image_present, docker_client
+from utils.docker_runner import docker_runner
+from utils.local_run import run_pipeline
+
+ROOT = settings.PIPELINES_DIR.parent
+TASKS = 3
+ARGUMENTS = {"num_rows": 1000, "seed": 42, "noise": 0.1}
+
+
+def floor() -> None:
+    """The pipeline's real work, in this process, with the same CSV hand-offs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, processed = Path(tmp, "raw.csv"), Path(tmp, "processed.csv")
+        DataGenerator(size=1000, seed=42, noise=0.1).generate().to_csv(raw, index=False)
+        import pandas as pd
+
+        processor = DataProcessor()
+        processor.process(pd.read_csv(raw)).to_csv(processed, index=False)
+        processor.summarize(pd.read_csv(processed))
+
+
+def timed(action: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``repeat`` calls, with their output silenced."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with redirect_stdout(StringIO()):
+            action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def pipeline_run(runner_factory: Callable[[], object], root: Path) -> Callable[[], object]:
+    """A call that runs the demo pipeline once with a fresh runner."""
+    return lambda: run_pipeline(demo_pipeline, runner=runner_factory(), pipeline_root=root, arguments=ARGUMENTS)
+
+
+def script_run(script: str) -> Callable[[], object]:
+    """A call that runs a run script as a user would, interpreter start-up included."""
+    return lambda: subprocess.run(
+        [sys.executable, script, "--num-rows", "1000"], cwd=settings.PIPELINES_DIR, check=True, capture_output=True
+    )
+
+
+def rebuild_seconds() -> float:
+    """Time of ``make build-image`` after a one-line change, from a warm cache, on a copy of the package."""
+    image = "pipe-fiction-bench:rebuild"
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp, "pipe-fiction-codebase")
+        shutil.copytree(ROOT / "pipe-fiction-codebase", copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+
+        def build() -> None:
+            subprocess.run(
+                ["make", "-C", str(ROOT), "build-image", f"PKG={copy}", f"IMAGE={image}"],
+                check=True,
+                capture_output=True,
+            )
+
+        build()  # warm: every layer comes from the cache
+        with open(copy / "pipe_fiction" / "data_processor.py", "a") as f:
+            f.write("# a one-line change\n")
+        start = time.perf_counter()
+        build()
+        seconds = time.perf_counter() - start
+    subprocess.run(["docker", "image", "rm", image], capture_output=True)
+    return seconds
+
+
+def main() -> int:
+    """Runs every measurement and prints the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
+    args = parser.parse_args()
+    rows: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["PIPE_FICTION_OUTPUTS"] = str(root / "scripts")
+        work = timed(floor, args.repeat)
+        rows.append(("package work in one process (floor)", work))
+        subproc = timed(pipeline_run(lambda: local.SubprocessRunner(use_venv=False), root), args.repeat)
+        rows += [("subprocess: pipeline wall time", subproc), ("subprocess: overhead per task", (subproc - work) / TASKS)]
+        rows.append(("subprocess: `run_locally_in_subproc.py`", timed(script_run("run_locally_in_subproc.py"), 1)))
+        check_image_present(docker_client(), settings.image())
+        docker = timed(pipeline_run(lambda: docker_runner(network_mode="none"), root), args.repeat)
+        rows += [("docker: pipeline wall time", docker), ("docker: overhead per task", (docker - work) / TASKS)]
+        rows.append(("docker: `run_locally_in_docker.py`", timed(script_run("run_locally_in_docker.py"), 1)))
+    rows.append(("image rebuild after a one-line change", rebuild_seconds()))
+    print(f"pipe-fiction benchmark: {TASKS} tasks, {ARGUMENTS['num_rows']} rows, median of {args.repeat} runs")
+    for name, seconds in rows:
+        print(f"  {name:<42} {seconds:6.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
