@@ -22,8 +22,8 @@ from pathlib import Path
 
 from kfp import local
 
-from pipeline import demo_pipeline
 from pipe_fiction import DataGenerator, DataProcessor
+from pipeline import demo_pipeline
 from utils import settings
 from utils.docker_containers import check_image_present, docker_client
 from utils.docker_runner import docker_runner
@@ -104,13 +104,16 @@ def main() -> int:
         os.environ["PIPE_FICTION_OUTPUTS"] = str(root / "scripts")
         work = timed(floor, args.repeat)
         rows.append(("package work in one process (floor)", work))
-        subproc = timed(pipeline_run(lambda: local.SubprocessRunner(use_venv=False), root), args.repeat)
-        rows += [("subprocess: pipeline wall time", subproc), ("subprocess: overhead per task", (subproc - work) / TASKS)]
-        rows.append(("subprocess: `run_locally_in_subproc.py`", timed(script_run("run_locally_in_subproc.py"), 1)))
         check_image_present(docker_client(), settings.image())
-        docker = timed(pipeline_run(lambda: docker_runner(network_mode="none"), root), args.repeat)
-        rows += [("docker: pipeline wall time", docker), ("docker: overhead per task", (docker - work) / TASKS)]
-        rows.append(("docker: `run_locally_in_docker.py`", timed(script_run("run_locally_in_docker.py"), 1)))
+        modes = (
+            ("subprocess", lambda: local.SubprocessRunner(use_venv=False), "run_locally_in_subproc.py"),
+            ("docker", lambda: docker_runner(network_mode="none"), "run_locally_in_docker.py"),
+        )
+        for mode, runner_factory, script in modes:
+            wall = timed(pipeline_run(runner_factory, root), args.repeat)
+            rows.append((f"{mode}: pipeline wall time", wall))
+            rows.append((f"{mode}: overhead per task", (wall - work) / TASKS))
+            rows.append((f"{mode}: `{script}`", timed(script_run(script), 1)))
     rows.append(("image rebuild after a one-line change", rebuild_seconds()))
     print(f"pipe-fiction benchmark: {TASKS} tasks, {ARGUMENTS['num_rows']} rows, median of {args.repeat} runs")
     for name, seconds in rows:
