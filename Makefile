@@ -33,10 +33,15 @@ export PIPE_FICTION_IMAGE := $(IMAGE)
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 
 PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
+# Debugging: TASK is the task's name in the pipeline (generate-data, process-data, summarize-data).
+TASK ?=
+PORT ?= 5678
+DEBUG_ARGS = --debug $(TASK) --debug-port $(PORT) $(if $(DEBUGGER),--debugger $(DEBUGGER)) $(if $(TIMEOUT),--debug-timeout $(TIMEOUT))
+NEED_TASK = @test -n "$(TASK)" || { echo "Name the task: make $@ TASK=process-data (tasks: generate-data, process-data, summarize-data)" >&2; exit 2; }
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup build-image image-present run-docker run-subproc bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: help setup build-image image-present run-docker run-subproc debug-subproc debug-docker bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -77,6 +82,14 @@ image-present:
 
 run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
 	cd $(PIPE) && $(PY) run_locally_in_docker.py $(ARGS)
+
+debug-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debugger in a subprocess (TASK=process-data PORT=5678)
+	$(NEED_TASK)
+	cd $(PIPE) && $(PY) run_locally_in_subproc.py $(DEBUG_ARGS) $(ARGS)
+
+debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waiting for a debugger in its container (TASK=process-data PORT=5678)
+	$(NEED_TASK)
+	cd $(PIPE) && $(PY) run_locally_in_docker.py $(DEBUG_ARGS) $(ARGS)
 
 test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
 

@@ -2,19 +2,21 @@
 
 The bodies run in another process (a subprocess, a container or a pod) from source
 that KFP copies out of this file, so every import they use sits inside the body.
+``@debuggable_component`` is ``@dsl.component`` plus a debugger that a task starts when asked
+(``process_data(..., debug=True)`` or ``KFP_DEBUG=process-data``); off, it costs nothing.
 The image has kfp baked in, so ``install_kfp_package=False``: a task starts with no
 pip install and needs no network.
 """
 
-from kfp import dsl
 from kfp.dsl import Dataset, Input, Metrics, Output
 
 from utils import settings
+from utils.debugging import debuggable_component
 
 IMAGE = settings.image()
 
 
-@dsl.component(base_image=IMAGE, install_kfp_package=False)
+@debuggable_component(base_image=IMAGE, install_kfp_package=False)
 def generate_data(num_rows: int, seed: int, noise: float, dataset: Output[Dataset]):
     """Generates the raw text rows as a CSV dataset."""
     from pipe_fiction.data_generator import DataGenerator
@@ -24,7 +26,7 @@ def generate_data(num_rows: int, seed: int, noise: float, dataset: Output[Datase
     dataset.metadata["rows"] = len(frame)
 
 
-@dsl.component(base_image=IMAGE, install_kfp_package=False)
+@debuggable_component(base_image=IMAGE, install_kfp_package=False)
 def process_data(raw: Input[Dataset], processed: Output[Dataset]):
     """Cleans the raw rows and adds the feature columns."""
     import pandas as pd
@@ -38,7 +40,7 @@ def process_data(raw: Input[Dataset], processed: Output[Dataset]):
     processed.metadata["dropped_rows"] = len(frame) - len(result)
 
 
-@dsl.component(base_image=IMAGE, install_kfp_package=False)
+@debuggable_component(base_image=IMAGE, install_kfp_package=False)
 def summarize_data(processed: Input[Dataset], metrics: Output[Metrics]):
     """Logs the summary as KFP metrics and writes it as JSON into the metrics artifact."""
     import json

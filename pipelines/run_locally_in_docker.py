@@ -11,8 +11,11 @@ import argparse
 import os
 from pathlib import Path
 
+from loguru import logger
+
 from pipeline import demo_pipeline
 from utils import settings
+from utils.debug_options import add_debug_arguments, debug_environment
 from utils.docker_containers import check_image_present, check_ports_free, docker_client
 from utils.docker_runner import docker_runner
 from utils.errors import PipeFictionError, run_cli
@@ -25,20 +28,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parses the pipeline arguments and the container options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser)
-    parser.add_argument("--debug-port", type=int, help="publish this port (same number on the host)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="set in every task")
     parser.add_argument(
         "--data-dir", type=Path, default=settings.data_dir(), help="host folder mounted read-only at /data"
     )
     parser.add_argument("--no-network", action="store_true", help="run the tasks with networking disabled")
+    add_debug_arguments(parser)
     return parser.parse_args(argv)
 
 
-def task_environment(pairs: list[str], debug_port: int | None) -> dict[str, str]:
-    """The variables every task container gets: the data folder, the debug port, and ``--env`` pairs."""
-    env = {"PIPE_FICTION_DATA_DIR": CONTAINER_DATA_DIR}
-    if debug_port:
-        env["KFP_DEBUG_PORT"] = str(debug_port)
+def task_environment(pairs: list[str], debug_env: dict[str, str]) -> dict[str, str]:
+    """The variables every task container gets: the data folder, the debugging ones, ``--env`` pairs."""
+    env = {"PIPE_FICTION_DATA_DIR": CONTAINER_DATA_DIR, **debug_env}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
@@ -50,7 +51,9 @@ def task_environment(pairs: list[str], debug_port: int | None) -> dict[str, str]
 def main(argv: list[str] | None = None) -> int:
     """Checks Docker, runs the pipeline in containers and prints its summary; returns the exit code."""
     args = parse_args(argv)
-    ports = {f"{args.debug_port}/tcp": args.debug_port} if args.debug_port else None
+    debug_env = debug_environment(args, demo_pipeline)
+    # The debugged task listens on the same port number inside its container.
+    ports = {f"{args.debug_port}/tcp": args.debug_port} if debug_env else None
     check_image_present(docker_client(), settings.image())
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
@@ -59,10 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         extra["user"] = f"{os.getuid()}:{os.getgid()}"
     runner = docker_runner(
         ports=ports,
-        environment=task_environment(args.env, args.debug_port),
+        environment=task_environment(args.env, debug_env),
         volumes={str(args.data_dir): {"bind": CONTAINER_DATA_DIR, "mode": "ro"}},
         **extra,
     )
+    if debug_env:
+        logger.info(
+            "task {} will wait for a debugger on localhost:{} (VS Code: 'Pipeline: attach (docker)')",
+            debug_env["KFP_DEBUG"],
+            args.debug_port,
+        )
     result = run_pipeline(
         demo_pipeline, runner=runner, pipeline_root=settings.local_outputs_dir(), arguments=pipeline_arguments(args)
     )

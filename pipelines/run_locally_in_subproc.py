@@ -7,25 +7,40 @@ run (the package is an editable install). Usage: ``python run_locally_in_subproc
 from __future__ import annotations
 
 import argparse
+import os
 
 from kfp import local
+from loguru import logger
 
 from pipeline import demo_pipeline
 from utils import settings
+from utils.debug_options import add_debug_arguments, debug_environment
 from utils.errors import run_cli
 from utils.local_run import add_pipeline_arguments, format_result, pipeline_arguments, run_pipeline
+from utils.ports import ensure_free
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parses the pipeline arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser)
+    add_debug_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the pipeline and prints its summary; returns the exit code."""
     args = parse_args(argv)
+    debug_env = debug_environment(args, demo_pipeline)
+    if debug_env:
+        ensure_free(args.debug_port)
+        # Task subprocesses inherit this process's environment.
+        os.environ.update(debug_env)
+        logger.info(
+            "task {} will wait for a debugger on localhost:{} (VS Code: 'Pipeline: attach (subprocess)')",
+            debug_env["KFP_DEBUG"],
+            args.debug_port,
+        )
     result = run_pipeline(
         demo_pipeline,
         runner=local.SubprocessRunner(use_venv=False),

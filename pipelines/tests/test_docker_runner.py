@@ -14,6 +14,7 @@ from utils import settings
 from utils.docker_containers import DockerError
 from utils.docker_runner import TASK_ENV_SINCE, docker_runner, kfp_version
 from utils.local_run import TaskFailedError, run_pipeline
+from utils.ports import PortInUseError
 
 IMAGE = settings.image()
 pytestmark = pytest.mark.usefixtures("task_image")
@@ -230,5 +231,5 @@ def test_busy_host_port_is_named_when_the_container_starts(tmp_path, docker_engi
         busy.listen()
         port = busy.getsockname()[1]
         init(tmp_path, ports={"5678/tcp": port})
-        with pytest.raises(DockerError, match=f"host port {port} is already in use"):
+        with pytest.raises(PortInUseError, match=f"host port {port} is already in use"):
             read_env(names=["X"])

@@ -64,12 +64,12 @@ def test_busy_debug_port_is_one_line_naming_the_port():
         busy.bind(("0.0.0.0", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = run_script("--debug-port", str(port))
+        proc = run_script("--debug", "process-data", "--debug-port", str(port))
     assert_one_clear_line(proc, f"host port {port} is already in use")
 
 
-def test_task_environment_carries_data_dir_debug_port_and_pairs():
-    env = task_environment(["A=1", "B=x=y"], debug_port=5678)
+def test_task_environment_carries_data_dir_debug_variables_and_pairs():
+    env = task_environment(["A=1", "B=x=y"], {"KFP_DEBUG_PORT": "5678"})
     assert env == {"PIPE_FICTION_DATA_DIR": "/data", "KFP_DEBUG_PORT": "5678", "A": "1", "B": "x=y"}
     with pytest.raises(PipeFictionError, match="--env takes KEY=VALUE"):
-        task_environment(["oops"], debug_port=None)
+        task_environment(["oops"], {})

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
 from typing import Any
 
 from utils.errors import PipeFictionError
+from utils.ports import PortInUseError, ensure_free
 
 
 class DockerError(PipeFictionError):
@@ -31,7 +31,8 @@ def run_container(client: Any, image: str, command: list[str], volumes: dict[str
         The container's exit code.
 
     Raises:
-        DockerError: If the image cannot be found or pulled, or a host port is taken.
+        DockerError: If the image cannot be found or pulled.
+        PortInUseError: If a host port is taken.
     """
     import docker
 
@@ -112,24 +113,18 @@ def check_image_present(client: Any, image: str) -> None:
 
 
 def check_ports_free(ports: dict[Any, Any] | None) -> None:
-    """Raises DockerError naming the first host port of ``ports`` that something already listens on."""
+    """Raises PortInUseError naming the first host port of docker-py ``ports`` that is taken."""
     for host_port in (ports or {}).values():
         port = host_port[-1] if isinstance(host_port, tuple) else host_port
-        if not isinstance(port, int):
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("0.0.0.0", port))
-            except OSError:
-                raise DockerError(f"host port {port} is already in use: free it or choose another port") from None
+        if isinstance(port, int):
+            ensure_free(port)
 
 
-def _start_error(error: Any, ports: dict[Any, Any] | None) -> DockerError:
+def _start_error(error: Any, ports: dict[Any, Any] | None) -> PipeFictionError:
     text = _reason(error)
     match = re.search(r":(\d+)(?: failed|: bind)", text)
     if match or "port is already allocated" in text:
-        port = match.group(1) if match else ", ".join(str(p) for p in (ports or {}).values())
-        return DockerError(f"host port {port} is already in use: free it or choose another port")
+        return PortInUseError(match.group(1) if match else ", ".join(str(p) for p in (ports or {}).values()))
     return DockerError(f"the task container did not start: {text}")
 
 

@@ -1,0 +1,63 @@
+"""The VS Code files agree with the Makefile, the pipeline and what a debugged task prints."""
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from pipeline import demo_pipeline
+from tests.conftest import PIPELINES_DIR
+from utils.debug_bootstrap import WAITING
+
+ROOT = PIPELINES_DIR.parent
+VSCODE = ROOT / ".vscode"
+
+
+def load(name):
+    return json.loads((VSCODE / name).read_text())
+
+
+def test_launch_has_an_attach_config_per_mode_with_the_right_mappings():
+    configs = {c["name"]: c for c in load("launch.json")["configurations"]}
+    for mode in ("subprocess", "docker", "cluster"):
+        config = configs[f"Pipeline: attach ({mode})"]
+        assert config["type"] == "debugpy" and config["request"] == "attach"
+        assert config["connect"] == {"host": "localhost", "port": 5678}
+        assert config["justMyCode"] is False
+    assert "pathMappings" not in configs["Pipeline: attach (subprocess)"]
+    for mode in ("docker", "cluster"):
+        (mapping,) = configs[f"Pipeline: attach ({mode})"]["pathMappings"]
+        assert mapping["remoteRoot"] == "/app"
+        assert (ROOT / mapping["localRoot"].replace("${workspaceFolder}/", "")).is_dir()
+
+
+@pytest.mark.parametrize("mode", ["subproc", "docker"])
+def test_one_key_configs_start_a_background_make_target_that_ends_on_the_waiting_line(mode):
+    tasks = {t["label"]: t for t in load("tasks.json")["tasks"]}
+    configs = {c["name"]: c for c in load("launch.json")["configurations"]}
+    launch = configs[f"Pipeline: debug task ({'subprocess' if mode == 'subproc' else 'docker'})"]
+    task = tasks[launch["preLaunchTask"]]
+    assert task["isBackground"] is True
+    assert task["command"].startswith(f"make debug-{mode} TASK=${{input:pipelineTask}}")
+    assert re.search(task["problemMatcher"]["background"]["endsPattern"], f"task 'x' {WAITING}: debugpy on port 1")
+    failure = "    [pipe-fiction] task 'process-data': no debugger attached on port 5678 within 3 s"
+    assert re.match(task["problemMatcher"]["pattern"]["regexp"], failure)
+
+
+def test_task_picker_offers_exactly_the_pipeline_tasks():
+    (picker,) = load("tasks.json")["inputs"]
+    assert sorted(picker["options"]) == sorted(demo_pipeline.pipeline_spec.root.dag.tasks)
+
+
+def test_make_targets_used_by_vscode_exist():
+    commands = [t["command"] for t in load("tasks.json")["tasks"]]
+    targets = {c.split()[1] for c in commands}
+    out = subprocess.run(["make", "-n", *targets, "TASK=process-data"], cwd=ROOT, capture_output=True, text=True)
+    assert "No rule to make target" not in out.stderr
+
+
+def test_settings_point_at_the_pipelines_venv_and_both_test_folders():
+    settings = load("settings.json")
+    assert settings["python.defaultInterpreterPath"] == "${workspaceFolder}/pipelines/.venv/bin/python"
+    assert {"tests", "../pipe-fiction-codebase/tests"} <= set(settings["python.testing.pytestArgs"])

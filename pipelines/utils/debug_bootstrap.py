@@ -1,0 +1,105 @@
+"""The code a debuggable component runs first, inside its task.
+
+``pipe_fiction_debug`` is copied, as an AST, into every debuggable component's body (KFP ships
+only the body's source), so it must be self-contained: standard library imports inside it,
+and the debugger package imported only when this task is to be debugged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What a debugged task prints once it listens; VS Code's tasks.json and the tests wait for it.
+WAITING = "is waiting for a debugger"
+
+
+def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, timeout: float | None) -> Any:
+    """Starts a debugger and waits for a client if this task is to be debugged.
+
+    Debugging is on when ``enabled`` (baked in at pipeline-definition time) or when
+    ``KFP_DEBUG`` is ``true``/``1`` or lists this component (``KFP_DEBUG=process-data,...``).
+    ``KFP_DEBUG_PORT``, ``KFP_DEBUGGER`` (``debugpy`` or ``remote-pdb``), ``KFP_DEBUG_TIMEOUT``
+    (seconds) and ``KFP_DEBUG_HOST`` override the baked-in values. The listener binds
+    0.0.0.0 in a container or pod (else it is unreachable from outside) and 127.0.0.1 on a
+    bare host.
+
+    Args:
+        component: The component's name, e.g. ``process-data``.
+        enabled: Debug regardless of the environment.
+        port: The port to listen on.
+        debugger: ``debugpy`` or ``remote-pdb``.
+        timeout: Seconds to wait for a client; None waits forever.
+
+    Returns:
+        None when debugging is off; else an object whose ``breakpoint()`` stops in its caller.
+    """
+    import os
+    import sys
+
+    wanted = os.environ.get("KFP_DEBUG", "").strip().lower()
+    names = {name.strip().replace("_", "-") for name in wanted.split(",")}
+    if not (enabled or wanted in ("1", "true", "yes", "on") or component in names):
+        return None
+    import socket
+    import threading
+
+    port = int(os.environ.get("KFP_DEBUG_PORT") or port)
+    debugger = os.environ.get("KFP_DEBUGGER") or debugger
+    timeout = float(os.environ.get("KFP_DEBUG_TIMEOUT") or timeout or 0) or None
+    in_container = os.path.exists("/.dockerenv") or "KUBERNETES_SERVICE_HOST" in os.environ
+    host = os.environ.get("KFP_DEBUG_HOST") or ("0.0.0.0" if in_container else "127.0.0.1")
+    limit = f", timeout {timeout:g} s" if timeout else ""
+
+    def fail(message: str) -> None:
+        print(f"[pipe-fiction] task '{component}': {message}", file=sys.stderr, flush=True)
+        raise SystemExit(1)
+
+    def announce(how: str) -> None:
+        print(f"[pipe-fiction] task '{component}' is waiting for a debugger: {how} on port {port}{limit}", flush=True)
+
+    if debugger == "remote-pdb":
+        import pdb
+
+        try:
+            server = socket.create_server((host, port))
+        except OSError as error:
+            fail(f"cannot listen on port {port}: {error.strerror}")
+        server.settimeout(timeout)
+        announce(f"remote-pdb (telnet localhost {port})")
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            fail(f"no debugger attached on port {port} within {timeout:g} s")
+        finally:
+            server.close()
+        connection.settimeout(None)
+        stream = connection.makefile("rw")
+        session = pdb.Pdb(stdin=stream, stdout=stream)
+
+        class RemoteStop:
+            def breakpoint(self) -> None:
+                session.set_trace(sys._getframe(1))
+
+        return RemoteStop()
+    if debugger != "debugpy":
+        fail(f"unknown debugger '{debugger}': use debugpy or remote-pdb")
+    try:
+        import debugpy
+    except ImportError:
+        fail("debugpy is not installed in this task's environment (bake it into the image)")
+    try:
+        debugpy.listen((host, port))
+    except Exception as error:
+        fail(f"cannot listen on port {port}: {error}")
+    announce("debugpy")
+    timer = threading.Timer(timeout, debugpy.wait_for_client.cancel) if timeout else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    debugpy.wait_for_client()
+    if timer:
+        timer.cancel()
+    if not debugpy.is_client_connected():
+        fail(f"no debugger attached on port {port} within {timeout:g} s")
+    print(f"[pipe-fiction] debugger attached to task '{component}'", flush=True)
+    return debugpy

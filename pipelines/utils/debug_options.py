@@ -1,0 +1,40 @@
+"""The run scripts' debugging options, and the ``KFP_DEBUG*`` variables they turn into."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from utils.debugging import DEBUGGERS, DEFAULT_PORT, normalise
+from utils.errors import PipeFictionError
+
+
+def add_debug_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds --debug TASK, --debug-port, --debugger and --debug-timeout to a run script's parser."""
+    group = parser.add_argument_group("debugging")
+    group.add_argument("--debug", metavar="TASK", action="append", default=[], help="task that waits for a debugger")
+    group.add_argument("--debug-port", type=int, default=DEFAULT_PORT, help=f"its port (default {DEFAULT_PORT})")
+    group.add_argument("--debugger", choices=DEBUGGERS, default="debugpy", help="default debugpy")
+    group.add_argument("--debug-timeout", type=float, help="seconds to wait for the debugger, then fail")
+
+
+def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str, str]:
+    """The ``KFP_DEBUG*`` variables that make the tasks named by ``--debug`` wait for a debugger.
+
+    Raises:
+        PipeFictionError: If a named task is not in the pipeline.
+    """
+    if not args.debug:
+        return {}
+    tasks = sorted(pipeline_func.pipeline_spec.root.dag.tasks)
+    unknown = [t for t in args.debug if normalise(t) not in tasks]
+    if unknown:
+        raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")
+    env = {
+        "KFP_DEBUG": ",".join(normalise(t) for t in args.debug),
+        "KFP_DEBUG_PORT": str(args.debug_port),
+        "KFP_DEBUGGER": args.debugger,
+    }
+    if args.debug_timeout:
+        env["KFP_DEBUG_TIMEOUT"] = f"{args.debug_timeout:g}"
+    return env
