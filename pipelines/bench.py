@@ -1,8 +1,9 @@
 """Measures where the time of a local run goes: ``make bench`` (a benchmark, not a test).
 
 Prints, from one run on this machine: the package's work called directly (the floor), the
-subprocess and Docker runs' wall time and per-task overhead, and the image rebuild time after
-a one-line package change (built from a temporary copy, so the work tree is never touched).
+subprocess and Docker runs' wall time and per-task overhead, the Docker time to breakpoint,
+and the image rebuild time after a one-line package change (built from a temporary copy, so
+the work tree is never touched).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from io import StringIO
 from pathlib import Path
 
 from kfp import local
+from tests.debug_session import CODEBASE, debug_processor_run
 
 from pipe_fiction import DataGenerator, DataProcessor
 from pipeline import demo_pipeline
@@ -69,6 +72,22 @@ def script_run(script: str) -> Callable[[], object]:
     )
 
 
+def docker_time_to_breakpoint() -> float:
+    """Seconds from starting ``run_locally_in_docker.py --debug process-data`` to the DAP client's stop.
+
+    The same session the tests drive: attach, stop at the task's first line, continue to a
+    breakpoint in DataProcessor.clean (set by its local path, hit in the container).
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    mappings = [{"localRoot": str(CODEBASE), "remoteRoot": "/app"}]
+    seen = debug_processor_run("run_locally_in_docker.py", port, num_rows=1000, path_mappings=mappings)
+    if seen.exit_code != 0:
+        raise SystemExit(f"the debugged Docker run failed:\n{seen.output[-2000:]}")
+    return seen.seconds_to_breakpoint
+
+
 def rebuild_seconds() -> float:
     """Time of ``make build-image`` after a one-line change, from a warm cache, on a copy of the package."""
     image = "pipe-fiction-bench:rebuild"
@@ -77,11 +96,10 @@ def rebuild_seconds() -> float:
         shutil.copytree(ROOT / "pipe-fiction-codebase", copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
 
         def build() -> None:
-            subprocess.run(
-                ["make", "-C", str(ROOT), "build-image", f"PKG={copy}", f"IMAGE={image}"],
-                check=True,
-                capture_output=True,
-            )
+            command = ["make", "-C", str(ROOT), "build-image", f"PKG={copy}", f"IMAGE={image}"]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"make build-image failed:\n{(done.stdout + done.stderr)[-1500:]}")
 
         build()  # warm: every layer comes from the cache
         with open(copy / "pipe_fiction" / "data_processor.py", "a") as f:
@@ -114,10 +132,11 @@ def main() -> int:
             rows.append((f"{mode}: pipeline wall time", wall))
             rows.append((f"{mode}: overhead per task", (wall - work) / TASKS))
             rows.append((f"{mode}: `{script}`", timed(script_run(script), 1)))
+    rows.append(("docker: time to breakpoint (run start -> stopped)", docker_time_to_breakpoint()))
     rows.append(("image rebuild after a one-line change", rebuild_seconds()))
     print(f"pipe-fiction benchmark: {TASKS} tasks, {ARGUMENTS['num_rows']} rows, median of {args.repeat} runs")
     for name, seconds in rows:
-        print(f"  {name:<42} {seconds:6.2f} s")
+        print(f"  {name:<50} {seconds:6.2f} s")
     return 0
 
 
