@@ -36,12 +36,13 @@ PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
 # Debugging: TASK is the task's name in the pipeline (generate-data, process-data, summarize-data).
 TASK ?=
 PORT ?= 5678
+RUN_ID ?=
 DEBUG_ARGS = --debug $(TASK) --debug-port $(PORT) $(if $(DEBUGGER),--debugger $(DEBUGGER)) $(if $(TIMEOUT),--debug-timeout $(TIMEOUT))
 NEED_TASK = @test -n "$(TASK)" || { echo "Name the task: make $@ TASK=process-data (tasks: generate-data, process-data, summarize-data)" >&2; exit 2; }
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup build-image image-present run-docker run-subproc debug-subproc debug-docker bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -106,12 +107,21 @@ bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting with ruff
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .
+	$(PIPE)/$(PIPE_VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(ROOT)/.github/workflows/*.yml
 
 format: $(PIPE)/$(PIPE_VENV)/.synced ## Fix lint and format with ruff
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check --fix . && $(PIPE)/$(PIPE_VENV)/bin/ruff format .
 
 compile: $(PIPE)/$(PIPE_VENV)/.synced ## Compile the pipeline to YAML (PIPELINE_YAML=path)
-	cd $(PIPE) && $(PY) pipeline.py --output $(PIPELINE_YAML)
+	cd $(PIPE) && $(PY) run_in_k8s_cluster.py --compile-only --output $(PIPELINE_YAML)
+
+run-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Submit the pipeline to KFP (KFP_* settings; ARGS="--wait", "--debug process-data")
+	cd $(PIPE) && $(PY) run_in_k8s_cluster.py $(ARGS)
+
+debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster task's debugger (RUN_ID=... TASK=...)
+	@test -n "$(RUN_ID)" || { echo "Name the run: make debug-k8s RUN_ID=<id from make run-k8s> TASK=process-data" >&2; exit 2; }
+	$(NEED_TASK)
+	cd $(PIPE) && $(PY) debug_in_k8s_cluster.py --run-id $(RUN_ID) --task $(TASK) --port $(PORT)
 
 clean: ## Remove run outputs, compiled YAML and caches
 	rm -rf $(PIPE)/local_outputs $(PIPE)/build

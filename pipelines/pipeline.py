@@ -4,8 +4,8 @@ No control flow, so that kfp.local runs it on every kfp from 2.7 on; the pattern
 that need a newer kfp live in ``examples/``.
 """
 
-import argparse
 from pathlib import Path
+from typing import Any
 
 from kfp import compiler, dsl
 from kfp.dsl import Metrics
@@ -24,21 +24,16 @@ def demo_pipeline(num_rows: int = 1000, seed: int = 42, noise: float = 0.1) -> M
     return summary.outputs["metrics"]
 
 
-def compile_pipeline(path: Path) -> Path:
-    """Compiles the demo pipeline to a YAML file, creating its folder.
+def compile_pipeline(path: Path, pipeline: Any = demo_pipeline) -> Path:
+    """Compiles a pipeline (the demo by default) to a YAML file, creating its folder.
 
     Args:
         path: Where to write the YAML.
+        pipeline: The ``@dsl.pipeline`` to compile.
 
     Returns:
         The path written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(pipeline_func=demo_pipeline, package_path=str(path))
+    compiler.Compiler().compile(pipeline_func=pipeline, package_path=str(path))
     return path
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Compile the demo pipeline to YAML.")
-    parser.add_argument("--output", type=Path, default=Path("build") / f"{PIPELINE_NAME}.yaml")
-    print(f"Compiled pipeline: {compile_pipeline(parser.parse_args().output)}")

@@ -6,6 +6,7 @@ import pytest
 from kfp import local
 
 from pipe_fiction import DataGenerator, DataProcessor
+from tests.cluster_helpers import kfp_server  # noqa: F401  (fixture)
 from tests.docker_fixtures import docker_engine, task_image  # noqa: F401  (fixtures)
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
@@ -45,3 +46,15 @@ def pytest_report_header(config):
     import kfp
 
     return f"kfp {kfp.__version__} (switch with: make test KFP_VERSION=x.y.z)"
+
+
+@pytest.fixture(autouse=True)
+def hermetic_settings(monkeypatch, tmp_path):
+    """No developer's .env, KFP_* or kubeconfig leaks into a test (nor into the scripts it runs)."""
+    import os
+
+    monkeypatch.setenv("PIPE_FICTION_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent-kubeconfig"))
+    for name in list(os.environ):
+        if name.startswith(("KFP_", "KF_PIPELINES_")) and not name.startswith("KFP_DEBUG"):
+            monkeypatch.delenv(name)

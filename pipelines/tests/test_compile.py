@@ -48,7 +48,11 @@ def test_image_comes_from_pipe_fiction_image(tmp_path):
     out = tmp_path / "demo.yaml"
     env = {**os.environ, "PIPE_FICTION_IMAGE": "registry.example:5000/team/pipe-fiction:dev"}
     subprocess.run(
-        [sys.executable, "pipeline.py", "--output", str(out)], cwd=PIPELINES_DIR, env=env, check=True, timeout=120
+        [sys.executable, "run_in_k8s_cluster.py", "--compile-only", "--output", str(out)],
+        cwd=PIPELINES_DIR,
+        env=env,
+        check=True,
+        timeout=120,
     )
     images = {e["container"]["image"] for e in load(out)["deploymentSpec"]["executors"].values()}
     assert images == {"registry.example:5000/team/pipe-fiction:dev"}

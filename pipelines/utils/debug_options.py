@@ -26,10 +26,7 @@ def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str,
     """
     if not args.debug:
         return {}
-    tasks = sorted(pipeline_func.pipeline_spec.root.dag.tasks)
-    unknown = [t for t in args.debug if normalise(t) not in tasks]
-    if unknown:
-        raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")
+    check_task_names(pipeline_func, args.debug)
     env = {
         "KFP_DEBUG": ",".join(normalise(t) for t in args.debug),
         "KFP_DEBUG_PORT": str(args.debug_port),
@@ -38,3 +35,11 @@ def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str,
     if args.debug_timeout:
         env["KFP_DEBUG_TIMEOUT"] = f"{args.debug_timeout:g}"
     return env
+
+
+def check_task_names(pipeline_func: Any, names: list[str]) -> None:
+    """Raises PipeFictionError, listing the pipeline's tasks, if a name is not one of them."""
+    tasks = sorted(pipeline_func.pipeline_spec.root.dag.tasks)
+    unknown = [name for name in names if normalise(name) not in tasks]
+    if unknown:
+        raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")

@@ -32,7 +32,10 @@ from utils import debug_bootstrap
 
 DEFAULT_PORT = 5678
 DEBUGGERS = ("debugpy", "remote-pdb")
-_forced: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("debug_tasks", default=frozenset())
+# Tasks to debug while a pipeline is defined, with the debug options for them.
+_forced: contextvars.ContextVar[tuple[frozenset[str], dict[str, Any]]] = contextvars.ContextVar(
+    "debug_tasks", default=(frozenset(), {})
+)
 _serial = itertools.count()
 # Put after the bootstrap helper; CALL becomes the call with the baked-in arguments. The
 # breakpoint() call sits in the component's own frame, so the debugger stops right there.
@@ -73,13 +76,31 @@ def debuggable_component(
 
 
 @contextlib.contextmanager
-def debug_tasks(names: Iterable[str]) -> Iterator[None]:
-    """Turns debugging on for the named components' tasks created inside the block."""
-    token = _forced.set(frozenset(normalise(n) for n in names))
+def debug_tasks(names: Iterable[str], **options: Any) -> Iterator[None]:
+    """Turns debugging on for the named components' tasks created inside the block.
+
+    Args:
+        names: Task (component) names, e.g. ``{"process-data"}``.
+        **options: ``debug_port``, ``debugger``, ``debug_timeout`` for those tasks (None: default).
+    """
+    token = _forced.set((frozenset(normalise(n) for n in names), {k: v for k, v in options.items() if v is not None}))
     try:
         yield
     finally:
         _forced.reset(token)
+
+
+def with_debugging(pipeline: Any, names: Iterable[str], **options: Any) -> Any:
+    """Rebuilds a ``@dsl.pipeline`` with debugging baked into the named tasks (as for a cluster run).
+
+    ``@dsl.pipeline`` creates its tasks when the module is imported, so the named tasks only
+    change if the pipeline function runs again inside :func:`debug_tasks`.
+    """
+    names = list(names)
+    if not names:
+        return pipeline
+    with debug_tasks(names, **options):
+        return dsl.pipeline(name=pipeline.name, description=pipeline.description)(pipeline.pipeline_func)
 
 
 def normalise(name: str) -> str:
@@ -109,8 +130,10 @@ class DebuggableComponent(PythonComponent):
         # A component input of the same name (the user's own `debug`, say) is left to the component.
         names = [k for k in ("debug", "debug_port", "debugger", "debug_timeout") if k not in self._component_inputs]
         options = {k: kwargs.pop(k) for k in names if k in kwargs}
-        enabled = options.get("debug") or normalise(self.name) in _forced.get()
-        if not enabled:
+        forced, forced_options = _forced.get()
+        if normalise(self.name) in forced:
+            options = {"debug": True, **forced_options, **options}
+        if not options.get("debug"):
             return super().__call__(*args, **kwargs)
         port, debugger, timeout = self._defaults
         variant = self._variant(

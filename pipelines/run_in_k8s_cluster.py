@@ -1,0 +1,75 @@
+"""Compiles the demo pipeline and submits it to a Kubeflow Pipelines backend.
+
+Where and how to connect comes from KFP_* variables or pipelines/.env (see .env.example).
+Usage: ``python run_in_k8s_cluster.py --help``; ``--compile-only`` just writes the YAML.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pipeline import PIPELINE_NAME, compile_pipeline, demo_pipeline
+from utils import settings
+from utils.cluster import connect, run_link, submit, wait
+from utils.debug_options import check_task_names
+from utils.debugging import DEBUGGERS, DEFAULT_PORT, with_debugging
+from utils.errors import run_cli
+from utils.local_run import add_pipeline_arguments, pipeline_arguments
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parses the pipeline arguments and the submission options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_pipeline_arguments(parser)
+    default_yaml = settings.PIPELINES_DIR / "build" / f"{PIPELINE_NAME}.yaml"
+    parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
+    parser.add_argument("--output", type=Path, default=default_yaml, help=f"the YAML's path (default {default_yaml})")
+    parser.add_argument("--run-name", help="the run's display name")
+    parser.add_argument("--no-cache", action="store_true", help="run every task, reusing no cached result")
+    parser.add_argument("--wait", action="store_true", help="wait for the run; the exit code tells its final state")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds --wait waits (default 3600)")
+    parser.add_argument("--poll-interval", type=float, default=5.0, help="seconds between state checks")
+    parser.add_argument("--insecure-skip-tls-verify", action="store_true", help="do not verify TLS (warns)")
+    group = parser.add_argument_group("debugging (then: make debug-k8s RUN_ID=... TASK=...)")
+    group.add_argument("--debug", metavar="TASK", action="append", default=[], help="task that waits for a debugger")
+    group.add_argument("--debug-port", type=int, default=DEFAULT_PORT, help=f"its port in the pod ({DEFAULT_PORT})")
+    group.add_argument("--debugger", choices=DEBUGGERS, default=None, help="default debugpy")
+    group.add_argument("--debug-timeout", type=float, help="seconds the task waits for the debugger, then fails")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compiles, then (unless --compile-only) submits and optionally waits; returns the exit code."""
+    args = parse_args(argv)
+    check_task_names(demo_pipeline, args.debug)
+    pipeline = with_debugging(
+        demo_pipeline, args.debug, debug_port=args.debug_port, debugger=args.debugger, debug_timeout=args.debug_timeout
+    )
+    package = compile_pipeline(args.output, pipeline)
+    print(f"Compiled pipeline: {package}")
+    if args.compile_only:
+        return 0
+    cluster = settings.cluster_settings()
+    client = connect(cluster, insecure=args.insecure_skip_tls_verify)
+    run_id = submit(
+        client,
+        package,
+        pipeline_arguments(args),
+        cluster,
+        run_name=args.run_name,
+        enable_caching=False if args.no_cache else None,
+    )
+    print(f"Run id: {run_id}")
+    print(f"Run details: {run_link(cluster, run_id)}")
+    for task in args.debug:
+        print(f"Debug: make debug-k8s RUN_ID={run_id} TASK={task}, then attach 'Pipeline: attach (cluster)'")
+    if not args.wait:
+        return 0
+    state = wait(client, run_id, args.timeout, args.poll_interval)
+    print(f"Run {run_id} finished: {state}")
+    return 0 if state == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    run_cli(main)
