@@ -42,7 +42,7 @@ NEED_TASK = @test -n "$(TASK)" || { echo "Name the task: make $@ TASK=process-da
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -122,6 +122,12 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 	@test -n "$(RUN_ID)" || { echo "Name the run: make debug-k8s RUN_ID=<id from make run-k8s> TASK=process-data" >&2; exit 2; }
 	$(NEED_TASK)
 	cd $(PIPE) && $(PY) debug_in_k8s_cluster.py --run-id $(RUN_ID) --task $(TASK) --port $(PORT)
+
+rename: $(UV) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
+	@test -n "$(NAME)" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
+	python3 $(PIPE)/rename_project.py $(NAME)
+	cd $(ROOT)/$(NAME)-codebase && $(UV) lock --quiet
+	cd $(PIPE) && $(UV) lock --quiet
 
 clean: ## Remove run outputs, compiled YAML and caches
 	rm -rf $(PIPE)/local_outputs $(PIPE)/build

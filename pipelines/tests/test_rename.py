@@ -1,0 +1,103 @@
+"""make rename: refuses bad names and dirty trees; a renamed copy keeps no old name and passes make test."""
+
+import os
+import re
+import subprocess
+
+import kfp
+import pytest
+from rename_project import RenameError, check_name, spellings
+
+from tests.conftest import PIPELINES_DIR
+
+ROOT = PIPELINES_DIR.parent
+OLD = ROOT.glob("*-codebase").__next__().name.removesuffix("-codebase")
+OLD_PATTERN = re.compile("|".join(re.escape(v) for v in spellings(OLD).values()))
+
+
+def clone(tmp_path):
+    """A clone of this repository's HEAD, as a user's fresh copy."""
+    target = tmp_path / "copy"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    return target
+
+
+def clean_env(**extra):
+    """The environment for a nested make: no outer make's flags, this project's variables renamed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    prefix = spellings(OLD)["upper"] + "_"
+    for key in [k for k in env if k.startswith(prefix)]:
+        env[key.replace(prefix, spellings("acme-ml")["upper"] + "_")] = env.pop(key)
+    return {**env, **extra}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Acme", "lowercase words joined by hyphens"),
+        ("1acme", "lowercase words joined by hyphens"),
+        ("acme_ml", "lowercase words joined by hyphens"),
+        ("acme--ml", "lowercase words joined by hyphens"),
+        ("import", "shadow a Python keyword or module"),
+        ("json", "shadow a Python keyword or module"),
+        (OLD, "already called"),
+    ],
+)
+def test_bad_names_are_refused(name, message):
+    with pytest.raises(RenameError, match=message):
+        check_name(name, OLD)
+
+
+def test_spellings_cover_every_form():
+    assert spellings("acme-ml") == {"kebab": "acme-ml", "snake": "acme_ml", "upper": "ACME_ML", "pascal": "AcmeMl"}
+
+
+def test_refusals_leave_the_tree_untouched(tmp_path):
+    copy = clone(tmp_path)
+    bad = subprocess.run(["make", "-s", "rename", "NAME=Bad_Name"], cwd=copy, capture_output=True, text=True, env=clean_env())
+    assert bad.returncode != 0 and "lowercase words joined by hyphens" in bad.stderr
+    (copy / "README.md").write_text("edited\n")
+    dirty = subprocess.run(["make", "-s", "rename", "NAME=acme-ml"], cwd=copy, capture_output=True, text=True, env=clean_env())
+    assert dirty.returncode != 0 and "uncommitted changes" in dirty.stderr
+    assert (copy / f"{OLD}-codebase").is_dir()
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=copy, capture_output=True, text=True).stdout.split() == [
+        "M",
+        "README.md",
+    ]
+
+
+def locked_kfp() -> str:
+    lock = (PIPELINES_DIR / "uv.lock").read_text()
+    return re.search(r'name = "kfp"\nversion = "([^"]+)"', lock).group(1)
+
+
+@pytest.mark.skipif(kfp.__version__ != locked_kfp(), reason=f"runs once, on the locked kfp {locked_kfp()}")
+def test_renamed_copy_has_no_old_name_and_passes_make_test(tmp_path):
+    copy = clone(tmp_path)
+    done = subprocess.run(
+        ["make", "rename", "NAME=acme-ml"], cwd=copy, capture_output=True, text=True, env=clean_env(), timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (copy / "acme-ml-codebase" / "acme_ml" / "data_processor.py").is_file()
+    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+    tracked = subprocess.run(["git", "ls-files"], cwd=copy, capture_output=True, text=True, check=True).stdout
+    leftovers = [path for path in tracked.splitlines() if OLD_PATTERN.search(path)]
+    for path in tracked.splitlines():
+        file = copy / path
+        try:
+            if OLD_PATTERN.search(file.read_text()):
+                leftovers.append(path)
+        except UnicodeDecodeError:
+            pass
+    assert leftovers == []
+    test = subprocess.run(
+        ["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=1200,
+    )
+    subprocess.run(["docker", "image", "rm", "acme-ml:0.1.0"], capture_output=True)
+    assert test.returncode == 0, (test.stdout + test.stderr)[-4000:]
+    assert re.search(r"\d+ passed", test.stdout)
