@@ -1,0 +1,52 @@
+"""The GitHub workflows mirror make test and stay valid (make lint checks them against the schema)."""
+
+import re
+
+import yaml
+
+from tests.conftest import PIPELINES_DIR
+
+ROOT = PIPELINES_DIR.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def workflow(name):
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def make_targets(job):
+    return [m for step in job["steps"] for m in re.findall(r"make ([\w-]+)", step.get("run", ""))]
+
+
+def test_ci_runs_what_make_test_runs_on_both_kfp_ends():
+    jobs = workflow("ci.yml")["jobs"]
+    assert make_targets(jobs["lint"]) == ["lint"]
+    test = jobs["test"]
+    assert test["strategy"]["matrix"]["kfp"] == ["", "2.7.0"]
+    assert test["env"]["KFP_VERSION"] == "${{ matrix.kfp }}"
+    assert test["env"]["PIPE_FICTION_REQUIRE_DOCKER"] == "1"
+    assert make_targets(test) == ["setup", "test-package", "build-image", "test-pipelines"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test: test-package test-pipelines ", makefile, re.M)
+    assert "sync --locked" in makefile
+
+
+def test_ci_caches_uv_downloads_in_every_job():
+    for job in workflow("ci.yml")["jobs"].values():
+        setup = next(s for s in job["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv"))
+        assert setup["with"]["enable-cache"] is True
+
+
+def test_release_pushes_the_image_tagged_with_the_package_version():
+    job = workflow("release.yml")["jobs"]["image"]
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "pyproject.toml" in script and "make build-image IMAGE=" in script and "docker push" in script
+    login = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/login-action"))
+    assert "secrets.REGISTRY_PASSWORD" in login["with"]["password"]
+
+
+def test_e2e_workflow_submits_to_a_kind_cluster_and_waits():
+    job = workflow("e2e-kind.yml")["jobs"]["e2e"]
+    assert any(s.get("uses", "").startswith("helm/kind-action") for s in job["steps"])
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "kind load docker-image" in script and "make run-k8s" in script and "--wait" in script
