@@ -41,7 +41,7 @@ def container_pipeline(num_rows: int = 500, seed: int = 42) -> str:
 def main() -> int:
     """Runs the pipeline with the DockerRunner (no network) and prints the summary JSON."""
     local.init(runner=docker_runner(network_mode="none"))
-    print(container_pipeline().output)
+    print(container_pipeline().outputs["Output"])
     return 0
 
 

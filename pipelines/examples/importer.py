@@ -32,7 +32,7 @@ def main() -> int:
     if not path.is_file():
         raise PipeFictionError(f"no such file: {path}")
     local.init(runner=local.SubprocessRunner(use_venv=False))
-    print(importer_pipeline(uri=str(path)).output.metadata)
+    print(importer_pipeline(uri=str(path)).outputs["Output"].metadata)
     return 0
 
 

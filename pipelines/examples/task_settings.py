@@ -42,7 +42,7 @@ def task_settings_pipeline(num_rows: int = 300) -> str:
 def main() -> int:
     """Runs the pipeline with the SubprocessRunner and prints what the task saw."""
     local.init(runner=local.SubprocessRunner(use_venv=False))
-    print(task_settings_pipeline().output)
+    print(task_settings_pipeline().outputs["Output"])
     return 0
 
 

@@ -88,7 +88,7 @@ def test_task_settings_compile_into_the_spec(tmp_path):
 @needs_local_task_settings
 def test_task_settings_run_locally_and_the_env_var_reaches_the_task(tmp_path):
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
-    assert task_settings.task_settings_pipeline(num_rows=100).output == "set-on-task"
+    assert task_settings.task_settings_pipeline(num_rows=100).outputs["Output"] == "set-on-task"
 
 
 def test_importer_brings_an_existing_file_in_as_a_dataset(tmp_path):
@@ -98,7 +98,8 @@ def test_importer_brings_an_existing_file_in_as_a_dataset(tmp_path):
     importer_spec = next(e["importer"] for e in spec["deploymentSpec"]["executors"].values() if "importer" in e)
     assert importer_spec["typeSchema"]["schemaTitle"] == "system.Dataset"
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "out"))
-    metrics = importer.importer_pipeline(uri=str(rows)).output
+    # kfp 2.7 adds a second key for the same artifact, so the output is named, not `.output`.
+    metrics = importer.importer_pipeline(uri=str(rows)).outputs["Output"]
     processor = DataProcessor()
     # The pipeline hands the processed rows on as CSV; do the same so dtypes match.
     processed_csv = io.StringIO(processor.process(pd.read_csv(rows)).to_csv(index=False))
@@ -116,5 +117,5 @@ def test_container_component_compiles_to_the_package_cli(tmp_path):
 @pytest.mark.usefixtures("task_image")
 def test_container_component_runs_in_docker_and_summarises(tmp_path):
     local.init(runner=docker_runner(network_mode="none"), pipeline_root=str(tmp_path))
-    summary = json.loads(container_component.container_pipeline(num_rows=120, seed=8).output)
+    summary = json.loads(container_component.container_pipeline(num_rows=120, seed=8).outputs["Output"])
     assert summary == pytest.approx(expected_summary(120, 8, 0.1))

@@ -107,7 +107,8 @@ def run_pipeline(
             raise
         raise TaskFailedError(match.group(1)) from None
     outputs = dict(task.outputs)
-    metrics_artifact = next(iter(outputs.values()))
+    # A pipeline's single output is "Output" (kfp 2.7 adds the producing task's key beside it).
+    metrics_artifact = outputs.get("Output") or next(iter(outputs.values()))
     # <root>/<pipeline-run>/<task>/<artifact>: the run folder is two levels up.
     run_dir = Path(metrics_artifact.path).parent.parent
     return LocalRunResult(metrics=dict(metrics_artifact.metadata), run_dir=run_dir, outputs=outputs)
