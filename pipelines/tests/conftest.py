@@ -1,3 +1,4 @@
+import io
 import json
 from pathlib import Path
 
@@ -20,18 +21,22 @@ def subprocess_runner(tmp_path):
     return root
 
 
-def expected_summary(num_rows: int, seed: int, noise: float) -> dict:
-    """The summary computed in this process, straight from the package: the ground truth."""
-    frame = DataGenerator(size=num_rows, seed=seed, noise=noise).generate()
-    # The pipeline passes the data through CSV; do the same so dtypes match.
+def summary_of(raw: pd.DataFrame) -> dict:
+    """The summary the pipeline computes from raw rows, computed in this process: the ground truth.
+
+    The pipeline hands data on as CSV between tasks; the same round trips here keep dtypes equal.
+    """
     processor = DataProcessor()
-    processed = processor.process(pd.read_csv(_to_csv(frame)))
+    processed = processor.process(pd.read_csv(_to_csv(raw)))
     return processor.summarize(pd.read_csv(_to_csv(processed)))
 
 
-def _to_csv(frame: pd.DataFrame):
-    import io
+def expected_summary(num_rows: int, seed: int, noise: float) -> dict:
+    """The summary of the rows DataGenerator makes with these arguments."""
+    return summary_of(DataGenerator(size=num_rows, seed=seed, noise=noise).generate())
 
+
+def _to_csv(frame: pd.DataFrame) -> io.StringIO:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     buffer.seek(0)

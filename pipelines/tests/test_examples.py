@@ -1,6 +1,5 @@
 """Every example compiles on every supported kfp and runs locally where the installed kfp can."""
 
-import io
 import json
 
 import pandas as pd
@@ -9,9 +8,9 @@ import yaml
 from examples import container_component, control_flow, importer, task_settings
 from kfp import local
 
-from pipe_fiction import DataGenerator, DataProcessor
+from pipe_fiction import DataGenerator
 from pipeline import compile_pipeline
-from tests.conftest import expected_summary
+from tests.conftest import expected_summary, summary_of
 from utils.docker_runner import docker_runner, kfp_version
 
 INSTALLED = ".".join(map(str, kfp_version()))
@@ -49,11 +48,7 @@ def test_control_flow_compiles_with_parallelism_conditions_collected_and_exit_ha
 
 
 def mean_keyword_share(num_rows):
-    shares = []
-    for seed in control_flow.SEEDS:
-        frame = DataGenerator(size=num_rows, seed=seed, noise=0.1).generate()
-        processor = DataProcessor()
-        shares.append(processor.summarize(processor.process(frame))["keyword_ratio"])
+    shares = [expected_summary(num_rows, seed, 0.1)["keyword_ratio"] for seed in control_flow.SEEDS]
     return round(sum(shares) / len(shares), 4)
 
 
@@ -100,10 +95,7 @@ def test_importer_brings_an_existing_file_in_as_a_dataset(tmp_path):
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "out"))
     # kfp 2.7 adds a second key for the same artifact, so the output is named, not `.output`.
     metrics = importer.importer_pipeline(uri=str(rows)).outputs["Output"]
-    processor = DataProcessor()
-    # The pipeline hands the processed rows on as CSV; do the same so dtypes match.
-    processed_csv = io.StringIO(processor.process(pd.read_csv(rows)).to_csv(index=False))
-    expected = processor.summarize(pd.read_csv(processed_csv))
+    expected = summary_of(pd.read_csv(rows))
     assert metrics.metadata == pytest.approx({k: float(v) for k, v in expected.items()})
 
 
