@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,10 +22,11 @@ from io import StringIO
 from pathlib import Path
 
 from kfp import local
-from tests.debug_session import CODEBASE, debug_processor_run
 
 from pipe_fiction import DataGenerator, DataProcessor
 from pipeline import demo_pipeline
+from tests.debug_session import CODEBASE, debug_processor_run
+from tests.helpers import free_port
 from utils import settings
 from utils.docker_containers import check_image_present, docker_client
 from utils.docker_runner import docker_runner
@@ -78,9 +78,7 @@ def docker_time_to_breakpoint() -> float:
     The same session the tests drive: attach, stop at the task's first line, continue to a
     breakpoint in DataProcessor.clean (set by its local path, hit in the container).
     """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     mappings = [{"localRoot": str(CODEBASE), "remoteRoot": "/app"}]
     seen = debug_processor_run("run_locally_in_docker.py", port, num_rows=1000, path_mappings=mappings)
     if seen.exit_code != 0:

@@ -11,11 +11,9 @@ import argparse
 import os
 from pathlib import Path
 
-from loguru import logger
-
 from pipeline import demo_pipeline
 from utils import settings
-from utils.debug_options import add_debug_arguments, debug_environment
+from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
 from utils.docker_containers import check_image_present, check_ports_free, docker_client
 from utils.docker_runner import docker_runner
 from utils.errors import PipeFictionError, run_cli
@@ -67,11 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         **extra,
     )
     if debug_env:
-        logger.info(
-            "task {} will wait for a debugger on localhost:{} (VS Code: 'Pipeline: attach (docker)')",
-            debug_env["KFP_DEBUG"],
-            args.debug_port,
-        )
+        log_debug_target(debug_env, "Pipeline: attach (docker)")
     result = run_pipeline(
         demo_pipeline, runner=runner, pipeline_root=settings.local_outputs_dir(), arguments=pipeline_arguments(args)
     )

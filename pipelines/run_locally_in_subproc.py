@@ -10,11 +10,10 @@ import argparse
 import os
 
 from kfp import local
-from loguru import logger
 
 from pipeline import demo_pipeline
 from utils import settings
-from utils.debug_options import add_debug_arguments, debug_environment
+from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
 from utils.errors import run_cli
 from utils.local_run import add_pipeline_arguments, format_result, pipeline_arguments, run_pipeline
 from utils.ports import ensure_free
@@ -36,11 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_free(args.debug_port)
         # Task subprocesses inherit this process's environment.
         os.environ.update(debug_env)
-        logger.info(
-            "task {} will wait for a debugger on localhost:{} (VS Code: 'Pipeline: attach (subprocess)')",
-            debug_env["KFP_DEBUG"],
-            args.debug_port,
-        )
+        log_debug_target(debug_env, "Pipeline: attach (subprocess)")
     result = run_pipeline(
         demo_pipeline,
         runner=local.SubprocessRunner(use_venv=False),

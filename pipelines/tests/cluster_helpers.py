@@ -1,16 +1,11 @@
-"""Running the cluster scripts against the loopback servers, in-process or as a user would."""
+"""Running the cluster script in-process against the loopback KFP server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-import run_in_k8s_cluster
 
+import run_in_k8s_cluster
 from utils.errors import PipeFictionError
-from utils.settings import PIPELINES_DIR
 
 
 def submit(monkeypatch, capsys, *args: str, **env: str) -> tuple[int | str, str]:
@@ -22,25 +17,6 @@ def submit(monkeypatch, capsys, *args: str, **env: str) -> tuple[int | str, str]
     except PipeFictionError as error:
         code = str(error)
     return code, capsys.readouterr().out
-
-
-def run_script(script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """Runs a script as a program (run_cli edge included)."""
-    return subprocess.run(
-        [sys.executable, script, *args],
-        cwd=PIPELINES_DIR,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, message: str) -> None:
-    assert proc.returncode == 1, proc.stdout[-1000:] + proc.stderr[-1000:]
-    assert "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("ERROR") and message in last, proc.stderr[-1500:]
 
 
 @pytest.fixture

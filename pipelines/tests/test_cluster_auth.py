@@ -2,9 +2,10 @@
 
 import pytest
 
-from tests.cluster_helpers import assert_one_line_error, run_script, submit
+from tests.cluster_helpers import submit
 from tests.fake_identity import SESSION_COOKIE, Identity
 from tests.fake_kfp_api import KfpState
+from tests.helpers import assert_one_line_error, run_script
 from utils import settings
 
 PASSWORD = "Pa55-w0rd-S3cret"

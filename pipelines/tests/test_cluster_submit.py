@@ -1,13 +1,13 @@
 """run_in_k8s_cluster.py against a loopback KFP REST API, with the real kfp.Client."""
 
 import json
-import socket
 
 import yaml
 
-from tests.cluster_helpers import assert_one_line_error, run_script, submit
+from tests.cluster_helpers import submit
 from tests.conftest import PIPELINES_DIR
 from tests.fake_kfp_api import KfpState
+from tests.helpers import assert_one_line_error, free_port, run_script
 
 
 def created_run(server):
@@ -102,9 +102,7 @@ def test_missing_host_says_what_to_set(monkeypatch, capsys):
 
 
 def test_unreachable_host_is_one_line_and_exit_1():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = run_script("run_in_k8s_cluster.py", KFP_HOST=f"http://127.0.0.1:{port}")
     assert_one_line_error(proc, f"cannot reach 127.0.0.1:{port}")
 

@@ -9,15 +9,10 @@ from kfp import local
 from pipeline import demo_pipeline
 from tests.conftest import PIPELINES_DIR
 from tests.debug_session import CODEBASE, PROCESSOR, RunningScript, breakpoint_line, debug_processor_run
+from tests.helpers import free_port
 from utils import settings
 from utils.debug_bootstrap import WAITING
 from utils.local_run import TaskFailedError, run_pipeline
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def assert_stopped_in_processor(seen, rows):

@@ -10,6 +10,7 @@ from kfp import dsl, local
 
 from pipeline import demo_pipeline
 from tests.conftest import expected_summary
+from tests.helpers import free_port
 from utils import settings
 from utils.docker_containers import DockerError
 from utils.docker_runner import TASK_ENV_SINCE, docker_runner, kfp_version
@@ -67,12 +68,6 @@ def fail_after_logging():
 
 def init(tmp_path, **runner_args):
     local.init(runner=docker_runner(**runner_args), pipeline_root=str(tmp_path / "outputs"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_demo_pipeline_runs_in_containers_with_network_disabled(tmp_path):

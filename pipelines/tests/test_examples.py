@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 import yaml
-from examples import container_component, control_flow, importer, task_settings
 from kfp import local
 
+from examples import container_component, control_flow, importer, task_settings
 from pipe_fiction import DataGenerator
 from pipeline import compile_pipeline
 from tests.conftest import expected_summary, summary_of

@@ -6,9 +6,9 @@ import sys
 
 import pandas as pd
 import pytest
-import run_locally_in_subproc
 from kfp import local
 
+import run_locally_in_subproc
 from pipeline import demo_pipeline
 from tests.conftest import PIPELINES_DIR, expected_summary, read_json
 from utils.errors import run_cli

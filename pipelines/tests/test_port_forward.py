@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from tests.cluster_helpers import assert_one_line_error, run_script
 from tests.fake_kube_api import FakeKubeApi, pod
+from tests.helpers import assert_one_line_error, free_port, run_script
 from utils import settings
 from utils.cluster_auth import ClusterError
 from utils.port_forward import find_task_pod, forward, kube_api
@@ -104,9 +104,7 @@ def echo_server():
 
 def test_forward_relays_a_connection_both_ways_until_stopped():
     remote = echo_server()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        local_port = probe.getsockname()[1]
+    local_port = free_port()
     stop = threading.Event()
     target = remote.getsockname()
     worker = threading.Thread(

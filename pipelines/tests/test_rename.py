@@ -6,8 +6,8 @@ import subprocess
 
 import kfp
 import pytest
-from rename_project import RenameError, check_name, spellings
 
+from rename_project import RenameError, check_name, spellings
 from tests.conftest import PIPELINES_DIR
 
 ROOT = PIPELINES_DIR.parent

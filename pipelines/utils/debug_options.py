@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from loguru import logger
+
 from utils.debugging import DEBUGGERS, DEFAULT_PORT, normalise
 from utils.errors import PipeFictionError
 
@@ -43,3 +45,13 @@ def check_task_names(pipeline_func: Any, names: list[str]) -> None:
     unknown = [name for name in names if normalise(name) not in tasks]
     if unknown:
         raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")
+
+
+def log_debug_target(debug_env: dict[str, str], attach_config: str) -> None:
+    """Says which task will wait, on which port, and which VS Code configuration attaches to it."""
+    logger.info(
+        "task {} will wait for a debugger on localhost:{} (VS Code: '{}')",
+        debug_env["KFP_DEBUG"],
+        debug_env["KFP_DEBUG_PORT"],
+        attach_config,
+    )

@@ -1,0 +1,37 @@
+"""Small helpers shared by the test modules (and bench.py): scripts run as a user would, free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from utils.settings import PIPELINES_DIR
+
+
+def run_script(script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Runs a pipelines/ script as a program (its run_cli edge included), with extra env vars."""
+    return subprocess.run(
+        [sys.executable, script, *args],
+        cwd=PIPELINES_DIR,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    """Exit code 1, no traceback, and the last stderr line is the error naming ``message``."""
+    assert proc.returncode == 1, proc.stdout[-1000:] + proc.stderr[-1000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ERROR") and message in last, proc.stderr[-1500:]
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (closed again, so a test or a script can take it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
