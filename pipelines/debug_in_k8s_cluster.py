@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = settings.cluster_settings()
     namespace = args.namespace or cluster.namespace
     task, remote_port = normalise(args.task), args.remote_port or args.port
-    ensure_free(args.port)
+    ensure_free(args.port)  # before waiting minutes for the pod; forward() checks again when it binds
     api = kube_api(cluster.kube_context, cluster.kubeconfig)
     logger.info("waiting for the pod of task {} in run {} ({})", task, args.run_id, namespace)
     pod = find_task_pod(api, namespace, args.run_id, task, timeout=args.wait_timeout)

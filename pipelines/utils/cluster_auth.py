@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -45,7 +46,7 @@ class Auth:
         if "existing_token" in self.client_kwargs:
             return {"Authorization": f"Bearer {self.client_kwargs['existing_token']}"}
         if "credentials" in self.client_kwargs:
-            holder = type("Config", (), {"api_key": {}})()
+            holder = SimpleNamespace(api_key={})
             self.client_kwargs["credentials"].refresh_api_key_hook(holder)
             return {"Authorization": f"Bearer {holder.api_key['authorization']}"}
         return {}

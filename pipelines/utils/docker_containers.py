@@ -10,7 +10,7 @@ from utils.ports import PortInUseError, ensure_free
 
 
 class DockerError(PipeFictionError):
-    """The Docker engine, an image or a host port is not what a run needs."""
+    """The Docker engine or an image is not what a run needs (a busy port is a PortInUseError)."""
 
 
 def run_container(client: Any, image: str, command: list[str], volumes: dict[str, Any], **run_args: Any) -> int:

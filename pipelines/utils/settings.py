@@ -7,6 +7,7 @@ scripts can set the environment before they call in. A git-ignored ``pipelines/.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -28,12 +29,20 @@ def get(name: str, default: str | None = None) -> str | None:
     if value:
         return value
     path = env_file()
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            key, sep, raw = line.strip().removeprefix("export ").partition("=")
-            if sep and key.strip() == name and not key.lstrip().startswith("#"):
-                return raw.strip().strip("'\"") or default
-    return default
+    if not path.is_file():
+        return default
+    return _dotenv(str(path), path.stat().st_mtime_ns).get(name) or default
+
+
+@functools.lru_cache(maxsize=4)
+def _dotenv(path: str, mtime_ns: int) -> dict[str, str]:
+    """The KEY=VALUE lines of a .env file, parsed once per version of the file (the first one of a key wins)."""
+    values: dict[str, str] = {}
+    for line in Path(path).read_text().splitlines():
+        key, sep, raw = line.strip().removeprefix("export ").partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            values.setdefault(key.strip(), raw.strip().strip("'\""))
+    return values
 
 
 def package_version() -> str:
