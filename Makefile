@@ -11,6 +11,14 @@ PIPE := $(ROOT)/pipelines
 
 # uv from PATH, else bootstrapped into a git-ignored venv (a system Python may refuse pip, PEP 668).
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(ROOT)/.tools/bin/uv)
+# uv trusts its bundled Mozilla roots by default, so behind a TLS-intercepting proxy (whose CA the
+# machine's own store holds) its first download fails. The system store works with or without a
+# proxy. UV_SYSTEM_CERTS is uv >= 0.13's name, UV_NATIVE_TLS the older one's.
+export UV_SYSTEM_CERTS ?= 1
+export UV_NATIVE_TLS ?= 1
+# The same for the pip that bootstraps uv: an old pip trusts only its own bundle.
+SYSTEM_CA_BUNDLE := $(firstword $(wildcard /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem))
+PIP_TLS := $(if $(PIP_CERT),,$(if $(SYSTEM_CA_BUNDLE),--cert $(SYSTEM_CA_BUNDLE)))
 
 # Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (common), every task
 # would otherwise recompile kfp and pandas from source, about a second per task.
@@ -46,19 +54,21 @@ PYTEST_ARGS ?=
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 	@echo "Variables: KFP_VERSION=2.7.0 (test/run against another kfp), ARGS='--num-rows 500' (script arguments)"
 
 $(ROOT)/.tools/bin/uv:
 	@echo "uv not found: installing it into .tools/ (no system-wide install)"
 	python3 -m venv $(ROOT)/.tools
-	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check $(PIP_TLS) uv
 
 $(PKG)/.venv/.synced: $(UV) $(PKG)/pyproject.toml $(PKG)/uv.lock
+	@echo "Setting up $(notdir $(PKG))/.venv: uv sync, then compiling bytecode (some seconds the first time)"
 	cd $(PKG) && $(UV) sync --locked --compile-bytecode
 	@touch $@
 
 $(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
+	@echo "Setting up pipelines/$(PIPE_VENV): uv sync, then compiling bytecode (about 10 s the first time)"
 	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) $(UV) sync --locked --compile-bytecode
 	$(if $(KFP_VERSION),cd $(PIPE) && $(UV) pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$(KFP_VERSION)")
 	@touch $@
@@ -105,9 +115,9 @@ test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
 	cd $(PIPE) && $(PY) bench.py
 
-lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting with ruff
+lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting (ruff) and the GitHub workflows (actionlint)
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .
-	$(PIPE)/$(PIPE_VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(ROOT)/.github/workflows/*.yml
+	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/actionlint
 
 format: $(PIPE)/$(PIPE_VENV)/.synced ## Fix lint and format with ruff
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check --fix . && $(PIPE)/$(PIPE_VENV)/bin/ruff format .
@@ -123,15 +133,18 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 	$(NEED_TASK)
 	cd $(PIPE) && $(PY) debug_in_k8s_cluster.py --run-id $(RUN_ID) --task $(TASK) --port $(PORT)
 
+# NAME reaches the script as an environment variable, never as shell text: make exports
+# command-line variables, and "$$NAME" is expanded by the shell as one word.
 rename: $(UV) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
-	@test -n "$(NAME)" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
-	python3 $(PIPE)/rename_project.py $(NAME)
-	cd $(ROOT)/$(NAME)-codebase && $(UV) lock --quiet
-	cd $(PIPE) && $(UV) lock --quiet
+	@test -n "$${NAME:-}" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
+	python3 $(PIPE)/rename_project.py --uv $(UV) -- "$$NAME"
 
-clean: ## Remove run outputs, compiled YAML and caches
+# The venvs' bytecode is compiled at install time and stays: deleting it would make every task
+# recompile kfp and pandas (their .synced markers would still say "done").
+clean: ## Remove run outputs, compiled YAML and caches (not the environments)
 	rm -rf $(PIPE)/local_outputs $(PIPE)/build
-	find $(ROOT) -type d \( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache \) -prune -exec rm -rf {} +
+	find $(ROOT) \( -name '.venv*' -o -name .tools -o -name .git \) -prune -o \
+		-type d \( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache \) -prune -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtual environments and the bootstrapped uv
 	rm -rf $(PKG)/.venv $(PIPE)/.venv $(PIPE)/.venv-kfp-* $(ROOT)/.tools

@@ -3,8 +3,10 @@
 The current name is read from the ``<name>-codebase`` folder, so the script works again after
 a rename. Every git-tracked file is rewritten (kebab ``old-name``, snake ``old_name``, upper
 ``OLD_NAME`` and Pascal ``OldName`` spellings), and the codebase folder and the package folder
-are moved. It refuses a name that is not a valid distribution/import name, and a dirty work
-tree (so that ``git diff`` shows exactly what it did).
+are moved, then both projects are re-locked. It refuses a name that is not a valid
+distribution/import name, and a dirty work tree (so that ``git diff`` shows exactly what it did).
+Everything is checked before anything changes; a failure midway puts the tree back as it was.
+The name is an argument, never part of a shell command.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,12 +66,44 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def rename(root: Path, new: str) -> list[str]:
-    """Renames the project in ``root``; returns what it did, one line per change of folder."""
+def rename(root: Path, new: str, relock: Callable[[Path], None] | None = None) -> list[str]:
+    """Renames the project in ``root``; returns what it did, one line per change of folder.
+
+    Args:
+        root: The repository.
+        new: The new kebab-case name.
+        relock: Called with the renamed root once the files are rewritten (re-locks both projects).
+
+    Raises:
+        RenameError: If the name or the tree is refused (nothing changed), or a step failed
+            (the tree is restored).
+    """
     old = current_name(root)
     check_name(new, old)
     if git(root, "status", "--porcelain").strip():
         raise RenameError("the work tree has uncommitted changes: commit or stash them first")
+    done: list[tuple[Path, Path]] = []
+    try:
+        _rewrite(root, old, new)
+        codebase = root / f"{old}-codebase"
+        snake_old, snake_new = spellings(old)["snake"], spellings(new)["snake"]
+        for source, target in [(codebase / snake_old, codebase / snake_new), (codebase, root / f"{new}-codebase")]:
+            source.rename(target)
+            done.append((source, target))
+        if relock is not None:
+            relock(root)
+    except BaseException as error:
+        _restore(root, done)
+        if isinstance(error, RenameError | OSError):
+            raise RenameError(f"{error}; the tree is back as it was") from None
+        raise
+    # A moved venv keeps absolute paths of the old folder: drop it, `make` rebuilds it.
+    shutil.rmtree(root / f"{new}-codebase" / ".venv", ignore_errors=True)
+    return [f"moved {source.relative_to(root)} -> {target.relative_to(root)}" for source, target in done]
+
+
+def _rewrite(root: Path, old: str, new: str) -> None:
+    """Rewrites every spelling of ``old`` in the tracked text files."""
     before, after = spellings(old), spellings(new)
     pattern = re.compile("|".join(re.escape(before[k]) for k in before))
     lookup = {before[k]: after[k] for k in before}
@@ -83,25 +118,37 @@ def rename(root: Path, new: str) -> list[str]:
         changed = pattern.sub(lambda m: lookup[m.group(0)], text)
         if changed != text:
             path.write_text(changed)
-    codebase = root / f"{old}-codebase"
-    moves = [(codebase / before["snake"], codebase / after["snake"]), (codebase, root / f"{new}-codebase")]
-    done = []
-    for source, target in moves:
-        source.rename(target)
-        done.append(f"moved {source.relative_to(root)} -> {target.relative_to(root)}")
-    # A moved venv keeps absolute paths of the old folder: drop it, `make` rebuilds it.
-    shutil.rmtree(root / f"{new}-codebase" / ".venv", ignore_errors=True)
-    return done
+
+
+def _restore(root: Path, moves: list[tuple[Path, Path]]) -> None:
+    """Undoes the folder moves, then every rewritten tracked file (the tree was clean before)."""
+    for source, target in reversed(moves):
+        target.rename(source)
+    subprocess.run(["git", "-C", str(root), "checkout", "--", "."], capture_output=True)
+
+
+def uv_relock(uv: str) -> Callable[[Path], None]:
+    """A ``relock`` step running ``uv lock`` in the codebase and in pipelines/."""
+
+    def relock(root: Path) -> None:
+        for folder in (*root.glob("*-codebase"), root / "pipelines"):
+            done = subprocess.run([uv, "lock", "--quiet"], cwd=folder, capture_output=True, text=True)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise RenameError(f"'uv lock' failed in {folder.name}: {last}")
+
+    return relock
 
 
 def main(argv: list[str] | None = None) -> int:
     """Renames, or prints one line saying why not (exit code 2)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="the new name, lowercase words joined by hyphens (e.g. acme-ml)")
+    parser.add_argument("--uv", help="uv executable: re-lock both projects after the rename")
     args = parser.parse_args(argv)
     try:
         old = current_name(ROOT)
-        for line in rename(ROOT, args.name):
+        for line in rename(ROOT, args.name, uv_relock(args.uv) if args.uv else None):
             print(line)
     except RenameError as error:
         print(f"rename: {error}", file=sys.stderr)

@@ -17,7 +17,13 @@ from utils.debug_options import add_debug_arguments, debug_environment, log_debu
 from utils.docker_containers import check_image_present, check_ports_free, docker_client
 from utils.docker_runner import docker_runner
 from utils.errors import PipeFictionError, run_cli
-from utils.local_run import add_pipeline_arguments, format_result, pipeline_arguments, run_pipeline
+from utils.local_run import (
+    add_output_arguments,
+    add_pipeline_arguments,
+    format_result,
+    pipeline_arguments,
+    run_pipeline,
+)
 
 CONTAINER_DATA_DIR = "/data"
 
@@ -31,6 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data-dir", type=Path, default=settings.data_dir(), help="host folder mounted read-only at /data"
     )
     parser.add_argument("--no-network", action="store_true", help="run the tasks with networking disabled")
+    add_output_arguments(parser)
     add_debug_arguments(parser)
     return parser.parse_args(argv)
 
@@ -67,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     if debug_env:
         log_debug_target(debug_env, "Pipeline: attach (docker)")
     result = run_pipeline(
-        demo_pipeline, runner=runner, pipeline_root=settings.local_outputs_dir(), arguments=pipeline_arguments(args)
+        demo_pipeline,
+        runner=runner,
+        pipeline_root=settings.local_outputs_dir(),
+        arguments=pipeline_arguments(args),
+        verbose=args.verbose,
     )
     print(format_result(result))
     return 0

@@ -65,7 +65,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
         except OSError as error:
             fail(f"cannot listen on port {port}: {error.strerror}")
         server.settimeout(timeout)
-        announce(f"remote-pdb (telnet localhost {port})")
+        announce(f"remote-pdb (nc localhost {port}, or telnet localhost {port})")
         try:
             connection, _ = server.accept()
         except TimeoutError:
@@ -83,6 +83,9 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
         return RemoteStop()
     if debugger != "debugpy":
         fail(f"unknown debugger '{debugger}': use debugpy or remote-pdb")
+    # Python 3.11+ runs with frozen stdlib modules; debugpy then warns four times per run, to
+    # no purpose here (breakpoints go into the package, never into frozen stdlib code).
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     try:
         import debugpy
     except ImportError:

@@ -48,10 +48,17 @@ def check_task_names(pipeline_func: Any, names: list[str]) -> None:
 
 
 def log_debug_target(debug_env: dict[str, str], attach_config: str) -> None:
-    """Says which task will wait, on which port, and which VS Code configuration attaches to it."""
-    logger.info(
-        "task {} will wait for a debugger on localhost:{} (VS Code: '{}')",
-        debug_env["KFP_DEBUG"],
-        debug_env["KFP_DEBUG_PORT"],
-        attach_config,
-    )
+    """Says which task will wait, on which port, and how to connect to it.
+
+    Args:
+        debug_env: The ``KFP_DEBUG*`` variables of the run.
+        attach_config: The VS Code attach configuration for this mode (it connects to the default port).
+    """
+    port = debug_env["KFP_DEBUG_PORT"]
+    if debug_env["KFP_DEBUGGER"] == "remote-pdb":
+        how = f"connect with 'nc localhost {port}' (or telnet)"
+    elif port == str(DEFAULT_PORT):
+        how = f"VS Code: '{attach_config}'"
+    else:
+        how = f"attach a debugpy client to localhost:{port}; VS Code's '{attach_config}' uses {DEFAULT_PORT}"
+    logger.info("task {} will wait for a debugger on localhost:{} ({})", debug_env["KFP_DEBUG"], port, how)

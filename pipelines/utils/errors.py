@@ -18,6 +18,8 @@ def run_cli(main: Callable[[], int]) -> None:
     Args:
         main: The script's entry point, returning its exit code.
     """
+    # Lines a user or a tool waits for must not sit in a pipe's buffer until the run ends.
+    sys.stdout.reconfigure(line_buffering=True)
     logger.remove()
     logger.add(sys.stderr, level="INFO", format="<level>{level: <7}</level> {message}")
     try:

@@ -12,6 +12,7 @@ from typing import Any
 
 from kfp import local
 
+from utils.console import task_output
 from utils.errors import PipeFictionError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -68,6 +69,11 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", type=_ratio, default=0.1, help="share of dirty rows, 0..1 (default 0.1)")
 
 
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds --verbose (kfp's executor lines, such as each task's executor input) to a local run script."""
+    parser.add_argument("--verbose", action="store_true", help="also show kfp's executor lines (executor input)")
+
+
 def pipeline_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """Picks the demo pipeline's arguments out of parsed command-line arguments."""
     return {"num_rows": args.num_rows, "seed": args.seed, "noise": args.noise}
@@ -78,6 +84,7 @@ def run_pipeline(
     runner: local.SubprocessRunner | local.DockerRunner,
     pipeline_root: Path,
     arguments: dict[str, Any],
+    verbose: bool = False,
 ) -> LocalRunResult:
     """Runs a whole pipeline locally with the given runner.
 
@@ -86,6 +93,7 @@ def run_pipeline(
         runner: The kfp.local runner.
         pipeline_root: Absolute folder for the run's artifacts.
         arguments: The pipeline's arguments.
+        verbose: Show kfp's executor lines (each task's executor input) too.
 
     Returns:
         The metrics and where the artifacts are.
@@ -96,7 +104,7 @@ def run_pipeline(
     pipeline_root.mkdir(parents=True, exist_ok=True)
     local.init(runner=runner, pipeline_root=str(pipeline_root), raise_on_error=True)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), task_output(verbose):
             for message in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=message)
             task = pipeline_func(**arguments)

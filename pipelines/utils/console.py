@@ -1,0 +1,80 @@
+"""What a local run prints: every line flushed as it comes, kfp's per-task noise hidden unless asked.
+
+kfp relays each task's output line by line through ``print`` in this process. Two things get in
+a user's way there: without ``PYTHONUNBUFFERED`` a pipe holds those lines until the run ends
+(so a tool waiting for "is waiting for a debugger" never sees it), and kfp's executor logs about
+30 lines of executor-input JSON per task before the task's own output. :func:`task_output`
+fixes both for the duration of a run; ``--verbose`` keeps kfp's lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+# kfp's executor (kfp.dsl.executor_main) logs these before the component runs.
+_LOADING = re.compile(r"^\s*\[KFP Executor [^\]]*\]: (Looking for component|Loading KFP component)")
+_DUMP_START = re.compile(r"^\s*\[KFP Executor [^\]]*\]: Got executor_input:\s*$")
+
+
+class TaskOutputFilter:
+    """A text stream that passes whole lines on at once and drops kfp's executor-input dump."""
+
+    def __init__(self, stream: TextIO, verbose: bool = False) -> None:
+        self._stream, self._verbose = stream, verbose
+        self._pending = ""
+        self._dump_end: str | None = None  # while inside the JSON dump: its closing line
+        self._in_dump = False
+
+    def write(self, text: str) -> int:
+        """Buffers ``text`` and writes every completed line that is not kfp noise."""
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if self._verbose or not self._noise(line):
+                self._stream.write(line + "\n")
+        if lines:
+            self._stream.flush()
+        return len(text)
+
+    def _noise(self, line: str) -> bool:
+        if self._in_dump:
+            if self._dump_end is None:
+                # The dump's first line is "{"; it ends at the "}" with the same indentation.
+                self._dump_end = line.rstrip().removesuffix("{") + "}"
+            elif line.rstrip() == self._dump_end:
+                self._in_dump, self._dump_end = False, None
+            return True
+        if _DUMP_START.match(line):
+            self._in_dump = True
+            return True
+        return bool(_LOADING.match(line))
+
+    def flush(self) -> None:
+        """Writes out a partial line too (a prompt, a progress bar), then flushes."""
+        if self._pending and not self._in_dump:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def task_output(verbose: bool = False) -> Iterator[None]:
+    """Routes ``sys.stdout`` through a :class:`TaskOutputFilter` while a run is under way.
+
+    Args:
+        verbose: Keep kfp's executor lines (the executor-input JSON included).
+    """
+    original = sys.stdout
+    sys.stdout = TaskOutputFilter(original, verbose)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = original
