@@ -155,9 +155,18 @@ def test_renamed_copy_imports_compiles_runs_and_passes_its_package_tests(renamed
     assert "Summary metrics:" in run.stdout and "rows  " in run.stdout
 
 
+def test_the_copy_never_sees_the_image_the_outer_make_was_given(tmp_path, monkeypatch):
+    # `make test IMAGE=mine:tag` exports IMAGE to the tests; a nested make would build over it.
+    monkeypatch.setenv("IMAGE", "users-own-image:tag")
+    monkeypatch.setenv("PIPE_FICTION_IMAGE", "users-own-image:tag")
+    dry_run = ok(make(clone(tmp_path), "-n", "build-image"))
+    assert "users-own-image" not in dry_run.stdout
+
+
 @ON_LOCKED_KFP
 def test_renamed_copy_image_builds_and_runs_under_its_own_tag(renamed_copy, docker_engine):
     tag = f"{NEW}:rename-test-{uuid.uuid4().hex[:8]}"
+    outer = {image.id: image.tags for image in docker_engine.images.list()}
     try:
         ok(make(renamed_copy, "build-image", f"IMAGE={tag}"))
         run = ok(make(renamed_copy, "run-docker", f"IMAGE={tag}", "ARGS=--num-rows 30"))
@@ -165,3 +174,6 @@ def test_renamed_copy_image_builds_and_runs_under_its_own_tag(renamed_copy, dock
     finally:
         with contextlib.suppress(Exception):
             docker_engine.images.remove(tag, force=True)
+    # Every tag that existed before points at the same image as before.
+    after = {tag: image.id for image in docker_engine.images.list() for tag in image.tags}
+    assert all(after.get(t) == image_id for image_id, tags in outer.items() for t in tags)
