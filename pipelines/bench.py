@@ -27,7 +27,7 @@ from pipe_fiction import DataGenerator, DataProcessor
 from pipeline import demo_pipeline
 from tests.debug_session import CODEBASE, debug_processor_run
 from tests.helpers import free_port
-from utils import settings
+from utils import arg_types, settings
 from utils.docker_containers import check_image_present, docker_client
 from utils.docker_runner import docker_runner
 from utils.local_run import run_pipeline
@@ -109,29 +109,36 @@ def rebuild_seconds() -> float:
     return seconds
 
 
+def measure(rows: list[tuple[str, float]], name: str, seconds: Callable[[], float]) -> float:
+    """Says what is being measured (a figure can take a while), measures it and adds its row."""
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    value = seconds()
+    rows.append((name, value))
+    return value
+
+
 def main() -> int:
     """Runs every measurement and prints the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is shown")
+    parser.add_argument("--repeat", type=arg_types.positive_int, default=3, help="runs per figure; the median is shown")
     args = parser.parse_args()
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["PIPE_FICTION_OUTPUTS"] = str(root / "scripts")
-        work = timed(floor, args.repeat)
-        rows.append(("package work in one process (floor)", work))
+        work = measure(rows, "package work in one process (floor)", lambda: timed(floor, args.repeat))
         check_image_present(docker_client(), settings.image())
         modes = (
             ("subprocess", lambda: local.SubprocessRunner(use_venv=False), "run_locally_in_subproc.py"),
             ("docker", lambda: docker_runner(network_mode="none"), "run_locally_in_docker.py"),
         )
         for mode, runner_factory, script in modes:
-            wall = timed(pipeline_run(runner_factory, root), args.repeat)
-            rows.append((f"{mode}: pipeline wall time", wall))
+            run = pipeline_run(runner_factory, root)
+            wall = measure(rows, f"{mode}: pipeline wall time", lambda run=run: timed(run, args.repeat))
             rows.append((f"{mode}: overhead per task", (wall - work) / TASKS))
-            rows.append((f"{mode}: `{script}`", timed(script_run(script), 1)))
-    rows.append(("docker: time to breakpoint (run start -> stopped)", docker_time_to_breakpoint()))
-    rows.append(("image rebuild after a one-line change", rebuild_seconds()))
+            measure(rows, f"{mode}: `{script}`", lambda script=script: timed(script_run(script), 1))
+    measure(rows, "docker: time to breakpoint (run start -> stopped)", docker_time_to_breakpoint)
+    measure(rows, "image rebuild after a one-line change", rebuild_seconds)
     print(f"pipe-fiction benchmark: {TASKS} tasks, {ARGUMENTS['num_rows']} rows, median of {args.repeat} runs")
     for name, seconds in rows:
         print(f"  {name:<50} {seconds:6.2f} s")

@@ -10,7 +10,7 @@ import argparse
 
 from loguru import logger
 
-from utils import settings
+from utils import arg_types, settings
 from utils.debugging import DEFAULT_PORT, normalise
 from utils.errors import run_cli
 from utils.port_forward import find_task_pod, forward, kube_api, pod_connector
@@ -22,10 +22,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-id", required=True, help="the run id run_in_k8s_cluster.py printed")
     parser.add_argument("--task", required=True, help="the task waiting for a debugger, e.g. process-data")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local port (default {DEFAULT_PORT})")
-    parser.add_argument("--remote-port", type=int, help="the task's debug port (default: --port)")
+    parser.add_argument(
+        "--port", type=arg_types.port, default=DEFAULT_PORT, help=f"local port (default {DEFAULT_PORT})"
+    )
+    parser.add_argument("--remote-port", type=arg_types.port, help="the task's debug port (default: --port)")
     parser.add_argument("--namespace", help="the run's namespace (default KFP_NAMESPACE)")
-    parser.add_argument("--wait-timeout", type=float, default=300, help="seconds to wait for the pod to run")
+    parser.add_argument(
+        "--wait-timeout", type=arg_types.positive_seconds, default=300, help="seconds to wait for the pod to run"
+    )
     return parser.parse_args(argv)
 
 

@@ -10,10 +10,10 @@ import argparse
 from pathlib import Path
 
 from pipeline import PIPELINE_NAME, compile_pipeline, demo_pipeline
-from utils import settings
+from utils import arg_types, settings
 from utils.cluster import connect, run_link, submit, wait
-from utils.debug_options import check_task_names
-from utils.debugging import DEBUGGERS, DEFAULT_PORT, with_debugging
+from utils.debug_options import add_debug_arguments, check_task_names
+from utils.debugging import with_debugging
 from utils.errors import run_cli
 from utils.local_run import add_pipeline_arguments, pipeline_arguments
 
@@ -28,14 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-name", help="the run's display name")
     parser.add_argument("--no-cache", action="store_true", help="run every task, reusing no cached result")
     parser.add_argument("--wait", action="store_true", help="wait for the run; the exit code tells its final state")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds --wait waits (default 3600)")
-    parser.add_argument("--poll-interval", type=float, default=5.0, help="seconds between state checks")
+    parser.add_argument(
+        "--timeout", type=arg_types.positive_seconds, default=3600, help="seconds --wait waits (default 3600)"
+    )
+    parser.add_argument("--poll-interval", type=arg_types.poll_seconds, default=5.0, help="seconds between checks")
     parser.add_argument("--insecure-skip-tls-verify", action="store_true", help="do not verify TLS (warns)")
-    group = parser.add_argument_group("debugging (then: make debug-k8s RUN_ID=... TASK=...)")
-    group.add_argument("--debug", metavar="TASK", action="append", default=[], help="task that waits for a debugger")
-    group.add_argument("--debug-port", type=int, default=DEFAULT_PORT, help=f"its port in the pod ({DEFAULT_PORT})")
-    group.add_argument("--debugger", choices=DEBUGGERS, default=None, help="default debugpy")
-    group.add_argument("--debug-timeout", type=float, help="seconds the task waits for the debugger, then fails")
+    add_debug_arguments(parser, "debugging (then: make debug-k8s RUN_ID=... TASK=...)")
     return parser.parse_args(argv)
 
 
@@ -62,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Run id: {run_id}")
     print(f"Run details: {run_link(cluster, run_id)}")
+    remote_pdb = args.debugger == "remote-pdb"
+    then = "connect with 'nc localhost PORT'" if remote_pdb else "attach 'Pipeline: attach (cluster)'"
     for task in args.debug:
-        print(f"Debug: make debug-k8s RUN_ID={run_id} TASK={task}, then attach 'Pipeline: attach (cluster)'")
+        print(f"Debug: make debug-k8s RUN_ID={run_id} TASK={task}, then {then}")
     if not args.wait:
         return 0
     state = wait(client, run_id, args.timeout, args.poll_interval)

@@ -5,7 +5,9 @@ Shared by the debugging tests and ``make bench`` (time to breakpoint).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,12 +35,15 @@ def breakpoint_line() -> int:
 class RunningScript:
     """A run script in a subprocess, its output collected line by line."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, args: list[str], env: dict[str, str | None] | None = None) -> None:
+        """Starts ``args`` with this Python; ``env`` adds variables (a None value unsets one)."""
         self.started = time.monotonic()
+        merged = {**os.environ, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, *args],
             cwd=PIPELINES_DIR,
-            env={**os.environ, **(env or {})},
+            env={k: v for k, v in merged.items() if v is not None},
+            start_new_session=True,  # stop() ends the task processes too
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -71,10 +76,16 @@ class RunningScript:
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.stop()
             raise
         finally:
             time.sleep(0.1)  # let the collector take the last lines
+
+    def stop(self) -> None:
+        """Kills the script and every process it started (its task subprocesses)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
 
     def output(self) -> str:
         """Everything printed so far."""
@@ -120,5 +131,5 @@ def debug_processor_run(
         code = run.finish(timeout)
     finally:
         if run.proc.poll() is None:
-            run.proc.kill()
+            run.stop()
     return DebugObservation(entry_frame, frame, names, rows, seconds, code, run.output())

@@ -2,8 +2,10 @@
 
 import json
 
+import pytest
 import yaml
 
+import run_in_k8s_cluster
 from tests.cluster_helpers import submit
 from tests.conftest import PIPELINES_DIR
 from tests.fake_kfp_api import KfpState
@@ -104,7 +106,7 @@ def test_missing_host_says_what_to_set(monkeypatch, capsys):
 def test_unreachable_host_is_one_line_and_exit_1():
     port = free_port()
     proc = run_script("run_in_k8s_cluster.py", KFP_HOST=f"http://127.0.0.1:{port}")
-    assert_one_line_error(proc, f"cannot reach 127.0.0.1:{port}")
+    assert_one_line_error(proc, f"connection refused at 127.0.0.1:{port} (is the port-forward running?)")
 
 
 def test_401_is_one_line_and_exit_1(kfp_server):
@@ -134,3 +136,19 @@ def test_make_run_k8s_submits_and_waits(kfp_server):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Run run-1 finished: SUCCEEDED" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--poll-interval", "0"], "--poll-interval: expected a number of seconds, at least 0.05, got '0'"),
+        (["--poll-interval", "-1"], "--poll-interval: expected a number of seconds, at least 0.05, got '-1'"),
+        (["--timeout", "nan"], "--timeout: expected a number of seconds above 0, got 'nan'"),
+        (["--debug-port", "0"], "--debug-port: expected a port number (1-65535), got '0'"),
+    ],
+)
+def test_bad_option_values_are_one_argparse_line(args, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_in_k8s_cluster.parse_args(args)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)

@@ -25,6 +25,7 @@ def assert_stopped_in_processor(seen, rows):
     assert seen.rows_seen == str(rows)
     assert seen.exit_code == 0, seen.output[-3000:]
     assert "Summary metrics:" in seen.output
+    assert "frozen modules" not in seen.output  # debugpy's warning, silenced in the task
 
 
 def test_subprocess_run_stops_at_breakpoint_in_package_code():
@@ -37,6 +38,21 @@ def test_docker_run_hits_local_path_breakpoint_through_path_mapping():
     mappings = [{"localRoot": str(CODEBASE), "remoteRoot": "/app"}]
     seen = debug_processor_run("run_locally_in_docker.py", free_port(), num_rows=70, path_mappings=mappings)
     assert_stopped_in_processor(seen, rows=70)
+
+
+def test_waiting_line_reaches_a_pipe_at_once_without_pythonunbuffered(tmp_path):
+    # A user's shell has no PYTHONUNBUFFERED: the line must still arrive while the task waits.
+    run = RunningScript(
+        ["run_locally_in_subproc.py", "--num-rows", "20", "--debug", "generate-data",
+         "--debug-port", str(free_port()), "--debug-timeout", "60"],
+        env={"PYTHONUNBUFFERED": None, "PIPE_FICTION_OUTPUTS": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        run.wait_for(WAITING, 30)
+        assert run.proc.poll() is None, "the line came only when the run ended"
+        assert time.monotonic() - run.started < 30
+    finally:
+        run.stop()
 
 
 def test_debugging_off_imports_no_debugger_and_opens_no_port(tmp_path, monkeypatch):
@@ -166,13 +182,6 @@ def test_debug_tasks_block_turns_on_the_named_tasks_while_a_pipeline_is_defined(
         "pipe_fiction_debug('summarize-data', False"
         in executor_commands(demo_pipeline, tmp_path)["exec-summarize-data"]
     )
-
-
-def test_make_help_lists_the_debug_targets():
-    import subprocess
-
-    out = subprocess.run(["make", "help"], cwd=PIPELINES_DIR.parent, capture_output=True, text=True, check=True)
-    assert "debug-subproc" in out.stdout and "debug-docker" in out.stdout
 
 
 def test_components_keep_the_configured_image():

@@ -55,10 +55,11 @@ def test_script_main_prints_summary_and_artifact_folder(tmp_path, monkeypatch, c
     assert f"Artifacts: {tmp_path}" in out
 
 
-def test_script_runs_end_to_end_as_a_program(tmp_path):
+@pytest.mark.parametrize("verbose", [False, True])
+def test_script_runs_end_to_end_as_a_program(tmp_path, verbose):
     env = {**os.environ, "PIPE_FICTION_OUTPUTS": str(tmp_path / "~out")}
     proc = subprocess.run(
-        [sys.executable, "run_locally_in_subproc.py", "--num-rows", "50"],
+        [sys.executable, "run_locally_in_subproc.py", "--num-rows", "50", *(["--verbose"] if verbose else [])],
         cwd=PIPELINES_DIR,
         env=env,
         capture_output=True,
@@ -68,11 +69,21 @@ def test_script_runs_end_to_end_as_a_program(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Summary metrics:" in proc.stdout
     assert any((tmp_path / "~out").iterdir())
+    # kfp's executor dumps each task's executor input (~30 lines of JSON): only with --verbose.
+    assert ("Got executor_input" in proc.stdout) is verbose
+    assert ('"outputFile":' in proc.stdout) is verbose
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--num-rows", "0"], "must be at least 1"), (["--noise", "2"], "0 and 1")],
+    [
+        (["--num-rows", "0"], "--num-rows: expected a whole number of at least 1, got '0'"),
+        (["--num-rows", "abc"], "--num-rows: expected a whole number of at least 1, got 'abc'"),
+        (["--noise", "2"], "--noise: expected a number from 0 to 1, got '2'"),
+        (["--debug-port", "70000"], "--debug-port: expected a port number (1-65535), got '70000'"),
+        (["--debug-port", "-1"], "--debug-port: expected a port number (1-65535), got '-1'"),
+        (["--debug-timeout", "0"], "--debug-timeout: expected a number of seconds above 0, got '0'"),
+    ],
 )
 def test_script_rejects_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as caught:

@@ -89,7 +89,9 @@ def git_status(copy):
     return subprocess.run(["git", "status", "--porcelain"], cwd=copy, capture_output=True, text=True).stdout
 
 
-@pytest.mark.parametrize("template", ["x; touch {marker}", "$(touch {marker})", "`touch {marker}`", "x' ; touch {marker} '"])
+@pytest.mark.parametrize(
+    "template", ["x; touch {marker}", "$(touch {marker})", "`touch {marker}`", "x' ; touch {marker} '"]
+)
 def test_shell_text_in_the_name_runs_nothing_and_changes_nothing(tmp_path, template):
     copy = clone(tmp_path)
     marker = tmp_path / "PWNED"

@@ -7,17 +7,23 @@ from typing import Any
 
 from loguru import logger
 
+from utils.arg_types import port, positive_seconds
 from utils.debugging import DEBUGGERS, DEFAULT_PORT, normalise
 from utils.errors import PipeFictionError
 
 
-def add_debug_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds --debug TASK, --debug-port, --debugger and --debug-timeout to a run script's parser."""
-    group = parser.add_argument_group("debugging")
+def add_debug_arguments(parser: argparse.ArgumentParser, title: str = "debugging") -> None:
+    """Adds --debug TASK, --debug-port, --debugger and --debug-timeout to a run script's parser.
+
+    Args:
+        parser: The run script's parser.
+        title: The heading of the group in ``--help``.
+    """
+    group = parser.add_argument_group(title)
     group.add_argument("--debug", metavar="TASK", action="append", default=[], help="task that waits for a debugger")
-    group.add_argument("--debug-port", type=int, default=DEFAULT_PORT, help=f"its port (default {DEFAULT_PORT})")
+    group.add_argument("--debug-port", type=port, default=DEFAULT_PORT, help=f"its port (default {DEFAULT_PORT})")
     group.add_argument("--debugger", choices=DEBUGGERS, default="debugpy", help="default debugpy")
-    group.add_argument("--debug-timeout", type=float, help="seconds to wait for the debugger, then fail")
+    group.add_argument("--debug-timeout", type=positive_seconds, help="seconds to wait for the debugger, then fail")
 
 
 def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str, str]:

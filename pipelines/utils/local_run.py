@@ -12,6 +12,7 @@ from typing import Any
 
 from kfp import local
 
+from utils import arg_types
 from utils.console import task_output
 from utils.errors import PipeFictionError
 
@@ -48,25 +49,11 @@ class LocalRunResult:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _ratio(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return value
-
-
 def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the demo pipeline's arguments (--num-rows, --seed, --noise) to a run script's parser."""
-    parser.add_argument("--num-rows", type=_positive_int, default=1000, help="rows to generate (default 1000)")
+    parser.add_argument("--num-rows", type=arg_types.positive_int, default=1000, help="rows to generate (default 1000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--noise", type=_ratio, default=0.1, help="share of dirty rows, 0..1 (default 0.1)")
+    parser.add_argument("--noise", type=arg_types.ratio, default=0.1, help="share of dirty rows, 0..1 (default 0.1)")
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
