@@ -7,7 +7,6 @@ import pytest
 from kfp import local
 
 from pipeline import demo_pipeline
-from tests.conftest import PIPELINES_DIR
 from tests.debug_session import CODEBASE, PROCESSOR, RunningScript, breakpoint_line, debug_processor_run
 from tests.helpers import free_port
 from utils import settings
