@@ -1,21 +1,20 @@
-"""The demo pipeline: generate -> process -> summarize.
+"""The demo pipeline: generate -> process -> summarize. Replace it with yours.
 
-No control flow, so that kfp.local runs it on every kfp from 2.7 on; the patterns
-that need a newer kfp live in ``examples/``.
+The run scripts run the one ``@dsl.pipeline`` in this file, whatever its name; its inputs
+become their options (``--num-rows``, ``--seed``, ``--noise``). No control flow, so that
+kfp.local runs it on every kfp from 2.7 on; the patterns that need a newer kfp live in
+``examples/``.
 """
 
-from pathlib import Path
 from typing import Any
 
-from kfp import compiler, dsl
+from kfp import dsl
 from kfp.dsl import Metrics
 
 from components import generate_data, process_data, summarize_data
 
-PIPELINE_NAME = "pipe-fiction-demo"
 
-
-@dsl.pipeline(name=PIPELINE_NAME, description="Generate synthetic MLOps text, clean it, summarise it.")
+@dsl.pipeline(name="pipe-fiction-demo", description="Generate synthetic MLOps text, clean it, summarise it.")
 def demo_pipeline(num_rows: int = 1000, seed: int = 42, noise: float = 0.1) -> Metrics:
     """Generates ``num_rows`` noisy text rows, cleans them and returns the summary metrics."""
     generated = generate_data(num_rows=num_rows, seed=seed, noise=noise).set_display_name("Generate data")
@@ -24,16 +23,12 @@ def demo_pipeline(num_rows: int = 1000, seed: int = 42, noise: float = 0.1) -> M
     return summary.outputs["metrics"]
 
 
-def compile_pipeline(path: Path, pipeline: Any = demo_pipeline) -> Path:
-    """Compiles a pipeline (the demo by default) to a YAML file, creating its folder.
+def validate_arguments(arguments: dict[str, Any]) -> None:
+    """Refuses, before any task runs, values the generate task would reject (optional hook).
 
-    Args:
-        path: Where to write the YAML.
-        pipeline: The ``@dsl.pipeline`` to compile.
-
-    Returns:
-        The path written.
+    Raises:
+        ValueError: Saying which value and why.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(pipeline_func=pipeline, package_path=str(path))
-    return path
+    from pipe_fiction.data_generator import DataGenerator
+
+    DataGenerator(size=arguments["num_rows"], seed=arguments["seed"], noise=arguments["noise"])

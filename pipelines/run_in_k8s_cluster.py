@@ -1,28 +1,32 @@
-"""Compiles the demo pipeline and submits it to a Kubeflow Pipelines backend.
+"""Compiles the pipeline and submits it to a Kubeflow Pipelines backend.
 
 Where and how to connect comes from KFP_* variables or pipelines/.env (see .env.example).
-Usage: ``python run_in_k8s_cluster.py --help``; ``--compile-only`` just writes the YAML.
+The pipeline is pipeline.py's (or PIPE_FICTION_PIPELINE's); its inputs are this script's
+options: ``python run_in_k8s_cluster.py --help``. ``--compile-only`` just writes the YAML.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from pipeline import PIPELINE_NAME, compile_pipeline, demo_pipeline
 from utils import arg_types, settings
-from utils.cluster import connect, run_link, submit, wait
+from utils.cluster import compile_pipeline, connect, run_link, submit, wait
+from utils.cluster_api import request_timeouts
 from utils.debug_options import add_debug_arguments, check_task_names
 from utils.debugging import with_debugging
 from utils.errors import run_cli
-from utils.local_run import add_pipeline_arguments, pipeline_arguments
+from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
+from utils.pipeline_discovery import load_pipeline
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parses the pipeline arguments and the submission options."""
+def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
+    """Parses the pipeline's arguments and the submission options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_pipeline_arguments(parser)
-    default_yaml = settings.PIPELINES_DIR / "build" / f"{PIPELINE_NAME}.yaml"
+    pipeline = pipeline or load_pipeline(settings.pipeline_spec())
+    add_pipeline_arguments(parser, pipeline)
+    default_yaml = settings.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
     parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
     parser.add_argument("--output", type=Path, default=default_yaml, help=f"the YAML's path (default {default_yaml})")
     parser.add_argument("--run-name", help="the run's display name")
@@ -39,34 +43,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Compiles, then (unless --compile-only) submits and optionally waits; returns the exit code."""
-    args = parse_args(argv)
-    check_task_names(demo_pipeline, args.debug)
+    pipeline = load_pipeline(settings.pipeline_spec())
+    args = parse_args(argv, pipeline)
+    arguments = checked_arguments(pipeline, args)
+    check_task_names(pipeline, args.debug)
     pipeline = with_debugging(
-        demo_pipeline, args.debug, debug_port=args.debug_port, debugger=args.debugger, debug_timeout=args.debug_timeout
+        pipeline, args.debug, debug_port=args.debug_port, debugger=args.debugger, debug_timeout=args.debug_timeout
     )
     package = compile_pipeline(args.output, pipeline)
     print(f"Compiled pipeline: {package}")
     if args.compile_only:
         return 0
     cluster = settings.cluster_settings()
-    client = connect(cluster, insecure=args.insecure_skip_tls_verify)
-    run_id = submit(
-        client,
-        package,
-        pipeline_arguments(args),
-        cluster,
-        run_name=args.run_name,
-        enable_caching=False if args.no_cache else None,
-    )
-    print(f"Run id: {run_id}")
-    print(f"Run details: {run_link(cluster, run_id)}")
-    remote_pdb = args.debugger == "remote-pdb"
-    then = "connect with 'nc localhost PORT'" if remote_pdb else "attach 'Pipeline: attach (cluster)'"
-    for task in args.debug:
-        print(f"Debug: make debug-k8s RUN_ID={run_id} TASK={task}, then {then}")
-    if not args.wait:
-        return 0
-    state = wait(client, run_id, args.timeout, args.poll_interval)
+    with request_timeouts(settings.request_timeout()):
+        client = connect(cluster, insecure=args.insecure_skip_tls_verify)
+        run_id = submit(
+            client, package, arguments, cluster, run_name=args.run_name, enable_caching=False if args.no_cache else None
+        )
+        print(f"Run id: {run_id}")
+        print(f"Run details: {run_link(cluster, run_id)}")
+        remote_pdb = args.debugger == "remote-pdb"
+        then = "connect with 'nc localhost PORT'" if remote_pdb else "attach 'Pipeline: attach (cluster)'"
+        for task in args.debug:
+            print(f"Debug: make debug-k8s RUN_ID={run_id} TASK={task}, then {then}")
+        if not args.wait:
+            return 0
+        state = wait(client, run_id, args.timeout, args.poll_interval)
     print(f"Run {run_id} finished: {state}")
     return 0 if state == "SUCCEEDED" else 1
 

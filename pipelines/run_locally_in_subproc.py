@@ -1,55 +1,53 @@
-"""Runs the demo pipeline locally, every task in a subprocess of this venv's Python.
+"""Runs the pipeline locally, every task in a subprocess of this venv's Python.
 
-Fastest loop: no image, and edits under pipe-fiction-codebase/ show up in the next
-run (the package is an editable install). Usage: ``python run_locally_in_subproc.py --help``.
+Fastest loop: no image, and edits under pipe-fiction-codebase/ show up in the next run (the
+package is an editable install). The pipeline is pipeline.py's (or PIPE_FICTION_PIPELINE's);
+its inputs are this script's options: ``python run_locally_in_subproc.py --help``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 from kfp import local
 
-from pipeline import demo_pipeline
 from utils import settings
 from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
 from utils.errors import run_cli
-from utils.local_run import (
-    add_output_arguments,
-    add_pipeline_arguments,
-    format_result,
-    pipeline_arguments,
-    run_pipeline,
-)
+from utils.local_run import add_output_arguments, format_result, run_pipeline
+from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
+from utils.pipeline_discovery import load_pipeline
 from utils.ports import ensure_free
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parses the pipeline arguments."""
+def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
+    """Parses the pipeline's arguments and the run options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_pipeline_arguments(parser)
+    add_pipeline_arguments(parser, pipeline or load_pipeline(settings.pipeline_spec()))
     add_output_arguments(parser)
     add_debug_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the pipeline and prints its summary; returns the exit code."""
-    args = parse_args(argv)
-    debug_env = debug_environment(args, demo_pipeline)
+    """Runs the pipeline and prints its outputs; returns the exit code."""
+    pipeline = load_pipeline(settings.pipeline_spec())
+    args = parse_args(argv, pipeline)
+    arguments = checked_arguments(pipeline, args)
+    debug_env = debug_environment(args, pipeline)
     # Tasks inherit this environment: their own prints then reach the terminal as they happen.
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     if debug_env:
         ensure_free(args.debug_port)
-        # Task subprocesses inherit this process's environment.
         os.environ.update(debug_env)
         log_debug_target(debug_env, "Pipeline: attach (subprocess)")
     result = run_pipeline(
-        demo_pipeline,
+        pipeline,
         runner=local.SubprocessRunner(use_venv=False),
         pipeline_root=settings.local_outputs_dir(),
-        arguments=pipeline_arguments(args),
+        arguments=arguments,
         verbose=args.verbose,
     )
     print(format_result(result))

@@ -41,11 +41,11 @@ class DataGenerator:
 
     Args:
         size: Number of rows to generate (1 to 5,000,000).
-        seed: Seed of the random generator; the same seed gives the same frame.
+        seed: Seed of the random generator (0 or more); the same seed gives the same frame.
         noise: Share of rows (0 to 1) that are made dirty.
 
     Raises:
-        ValueError: If ``size`` or ``noise`` is out of range.
+        ValueError: If ``size``, ``seed`` or ``noise`` is out of range.
     """
 
     def __init__(self, size: int = 1000, seed: int = 42, noise: float = 0.1) -> None:
@@ -53,6 +53,8 @@ class DataGenerator:
             raise ValueError(f"size must be an integer, got {size!r}")
         if not 1 <= size <= MAX_SIZE:
             raise ValueError(f"size must be between 1 and {MAX_SIZE:,}, got {size}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
         if not 0.0 <= noise <= 1.0:
             raise ValueError(f"noise must be between 0 and 1, got {noise}")
         self.size = size

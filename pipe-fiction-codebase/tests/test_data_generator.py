@@ -56,3 +56,9 @@ def test_size_of_wrong_type_raises_clear_value_error(size):
 def test_noise_out_of_range_raises(noise):
     with pytest.raises(ValueError, match="noise must be between 0 and 1"):
         DataGenerator(size=10, noise=noise)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "7"])
+def test_seed_that_is_not_a_non_negative_integer_raises(seed):
+    with pytest.raises(ValueError, match="seed must be a whole number of at least 0"):
+        DataGenerator(size=10, seed=seed)

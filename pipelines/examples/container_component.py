@@ -11,12 +11,13 @@ executor-output file that lightweight components write and a plain container doe
 Run: ``python -m examples.container_component`` (needs the image: ``make build-image``).
 """
 
-from kfp import dsl, local
+from kfp import dsl
 from kfp.dsl import Dataset, Input
 
 from components import IMAGE, generate_data, process_data
 from utils.docker_runner import docker_runner
 from utils.errors import run_cli
+from utils.local_run import init_local
 
 
 @dsl.container_component
@@ -40,7 +41,7 @@ def container_pipeline(num_rows: int = 500, seed: int = 42) -> str:
 
 def main() -> int:
     """Runs the pipeline with the DockerRunner (no network) and prints the summary JSON."""
-    local.init(runner=docker_runner(network_mode="none"))
+    init_local(docker_runner(network_mode="none"))
     print(container_pipeline().outputs["Output"])
     return 0
 

@@ -14,6 +14,7 @@ from components import IMAGE, generate_data, process_data
 from utils import settings
 from utils.debugging import debuggable_component
 from utils.errors import PipeFictionError, run_cli
+from utils.local_run import init_local
 
 LOCAL_RUN_SINCE = (2, 17)
 SEEDS = [1, 2, 3]
@@ -82,7 +83,7 @@ def latest_verdict(pipeline_root: Path) -> str:
 def main() -> int:
     """Runs the pipeline with the SubprocessRunner and prints the branch taken."""
     root = settings.local_outputs_dir()
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root))
+    init_local(local.SubprocessRunner(use_venv=False), root)
     control_flow_pipeline()
     print(f"verdict: {latest_verdict(root)}")
     return 0

@@ -14,6 +14,7 @@ from kfp.dsl import Dataset, Metrics
 
 from components import process_data, summarize_data
 from utils.errors import PipeFictionError, run_cli
+from utils.local_run import init_local
 
 
 @dsl.pipeline(name="pipe-fiction-importer", description="Process and summarise an existing CSV file.")
@@ -31,7 +32,7 @@ def main() -> int:
     path = Path(sys.argv[1]).resolve()
     if not path.is_file():
         raise PipeFictionError(f"no such file: {path}")
-    local.init(runner=local.SubprocessRunner(use_venv=False))
+    init_local(local.SubprocessRunner(use_venv=False))
     print(importer_pipeline(uri=str(path)).outputs["Output"].metadata)
     return 0
 

@@ -10,6 +10,7 @@ from kfp import dsl, local
 from components import IMAGE, generate_data, process_data
 from utils.debugging import debuggable_component
 from utils.errors import run_cli
+from utils.local_run import init_local
 
 LOCAL_RUN_SINCE = (2, 17)
 
@@ -41,7 +42,7 @@ def task_settings_pipeline(num_rows: int = 300) -> str:
 
 def main() -> int:
     """Runs the pipeline with the SubprocessRunner and prints what the task saw."""
-    local.init(runner=local.SubprocessRunner(use_venv=False))
+    init_local(local.SubprocessRunner(use_venv=False))
     print(task_settings_pipeline().outputs["Output"])
     return 0
 

@@ -9,6 +9,7 @@ from kfp import local
 from pipe_fiction import DataGenerator, DataProcessor
 from tests.cluster_helpers import kfp_server  # noqa: F401  (fixture)
 from tests.docker_fixtures import docker_engine, task_image  # noqa: F401  (fixtures)
+from utils.local_run import init_local
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,7 +18,7 @@ PIPELINES_DIR = Path(__file__).resolve().parent.parent
 def subprocess_runner(tmp_path):
     """Initialises kfp.local with the SubprocessRunner and a fresh pipeline root."""
     root = tmp_path / "outputs"
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root))
+    init_local(local.SubprocessRunner(use_venv=False), root)
     return root
 
 

@@ -6,9 +6,10 @@ import sys
 
 import yaml
 
-from pipeline import PIPELINE_NAME, compile_pipeline
+from pipeline import demo_pipeline
 from tests.conftest import PIPELINES_DIR
 from utils import settings
+from utils.cluster import compile_pipeline
 
 
 def load(path):
@@ -16,8 +17,8 @@ def load(path):
 
 
 def test_compiled_pipeline_has_tasks_in_order_parameters_and_display_names(tmp_path):
-    spec = load(compile_pipeline(tmp_path / "nested" / "demo.yaml"))
-    assert spec["pipelineInfo"]["name"] == PIPELINE_NAME
+    spec = load(compile_pipeline(tmp_path / "nested" / "demo.yaml", demo_pipeline))
+    assert spec["pipelineInfo"]["name"] == demo_pipeline.name
     tasks = spec["root"]["dag"]["tasks"]
     assert set(tasks) == {"generate-data", "process-data", "summarize-data"}
     assert tasks["process-data"]["dependentTasks"] == ["generate-data"]
@@ -35,7 +36,7 @@ def test_compiled_pipeline_has_tasks_in_order_parameters_and_display_names(tmp_p
 
 
 def test_every_component_uses_the_configured_image_without_installing_kfp(tmp_path):
-    spec = load(compile_pipeline(tmp_path / "demo.yaml"))
+    spec = load(compile_pipeline(tmp_path / "demo.yaml", demo_pipeline))
     executors = spec["deploymentSpec"]["executors"].values()
     assert {e["container"]["image"] for e in executors} == {settings.image()}
     for executor in executors:

@@ -11,7 +11,7 @@ from tests.debug_session import CODEBASE, PROCESSOR, RunningScript, breakpoint_l
 from tests.helpers import free_port
 from utils import settings
 from utils.debug_bootstrap import WAITING
-from utils.local_run import TaskFailedError, run_pipeline
+from utils.local_run import TaskFailedError, init_local, run_pipeline
 
 
 def assert_stopped_in_processor(seen, rows):
@@ -23,7 +23,7 @@ def assert_stopped_in_processor(seen, rows):
     assert {"frame", "out", "blank", "repeated"} <= seen.local_names
     assert seen.rows_seen == str(rows)
     assert seen.exit_code == 0, seen.output[-3000:]
-    assert "Summary metrics:" in seen.output
+    assert "Pipeline outputs:" in seen.output
     assert "frozen modules" not in seen.output  # debugpy's warning, silenced in the task
 
 
@@ -59,7 +59,7 @@ def test_debugging_off_imports_no_debugger_and_opens_no_port(tmp_path, monkeypat
 
     port = free_port()
     monkeypatch.delenv("KFP_DEBUG", raising=False)
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path)
     assert probe(port=port).output == {"debugpy_imported": False, "port_open": False}
 
 
@@ -70,7 +70,7 @@ def test_debugging_on_by_environment_imports_debugpy_and_listens(tmp_path, monke
     monkeypatch.setenv("KFP_DEBUG", "probe")
     monkeypatch.setenv("KFP_DEBUG_PORT", str(port))
     monkeypatch.setenv("KFP_DEBUG_TIMEOUT", "60")
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path)
     import threading
 
     from tests.dap_client import DapClient

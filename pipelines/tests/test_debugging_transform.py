@@ -8,6 +8,7 @@ from kfp import dsl, local
 from tests import transform_samples
 from utils import settings
 from utils.debugging import debuggable_component, with_bootstrap
+from utils.local_run import init_local
 
 IMAGE = settings.image()
 SAMPLES = [transform_samples.awkward, transform_samples.with_artifacts]
@@ -39,7 +40,7 @@ def test_generated_function_keeps_docstring_name_and_runs_the_same():
 
 
 def test_debuggable_component_runs_locally_with_named_tuple_outputs(tmp_path):
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path)
     component = debuggable_component(transform_samples.awkward, base_image=IMAGE, install_kfp_package=False)
     task = component(count=5, label="x")
     assert task.outputs["total"] == 10

@@ -21,9 +21,20 @@ def test_runner_carries_the_arguments_on_every_version(tmp_path):
     runner = compat.docker_runner(ports={"5678/tcp": 5678}, environment=["A=1", "B"], network_mode="none")
     assert isinstance(runner, local.DockerRunner)
     args = runner.container_run_args
-    assert args["ports"] == {"5678/tcp": 5678}
+    assert args["ports"] == {"5678/tcp": ("127.0.0.1", 5678)}  # loopback unless an address is given
     assert args["environment"] == {"A": "1", "B": ""}
     assert args["network_mode"] == "none"
+
+
+def test_ports_are_published_on_loopback_unless_the_binding_names_an_address():
+    ports = {"1/tcp": 1, "2/tcp": None, "3/tcp": ("0.0.0.0", 3), "4/tcp": [4, ("::1", 5)], "6/tcp": ("10.0.0.1",)}
+    assert compat.loopback_ports(ports) == {
+        "1/tcp": ("127.0.0.1", 1),
+        "2/tcp": ("127.0.0.1",),
+        "3/tcp": ("0.0.0.0", 3),
+        "4/tcp": [("127.0.0.1", 4), ("::1", 5)],
+        "6/tcp": ("10.0.0.1",),
+    }
 
 
 def test_volumes_become_bind_mounts(tmp_path):

@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from kfp import dsl, local
+from kfp import dsl
 
 from pipeline import demo_pipeline
 from tests.conftest import expected_summary
@@ -14,7 +14,7 @@ from tests.helpers import free_port
 from utils import settings
 from utils.docker_containers import DockerError
 from utils.docker_runner import TASK_ENV_SINCE, docker_runner, kfp_version
-from utils.local_run import TaskFailedError, run_pipeline
+from utils.local_run import TaskFailedError, init_local, run_pipeline
 from utils.ports import PortInUseError
 
 IMAGE = settings.image()
@@ -67,7 +67,7 @@ def fail_after_logging():
 
 
 def init(tmp_path, **runner_args):
-    local.init(runner=docker_runner(**runner_args), pipeline_root=str(tmp_path / "outputs"))
+    init_local(docker_runner(**runner_args), tmp_path / "outputs")
 
 
 def test_demo_pipeline_runs_in_containers_with_network_disabled(tmp_path):

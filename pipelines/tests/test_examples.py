@@ -9,9 +9,10 @@ from kfp import local
 
 from examples import container_component, control_flow, importer, task_settings
 from pipe_fiction import DataGenerator
-from pipeline import compile_pipeline
 from tests.conftest import expected_summary, summary_of
+from utils.cluster import compile_pipeline
 from utils.docker_runner import docker_runner, kfp_version
+from utils.local_run import init_local
 
 INSTALLED = ".".join(map(str, kfp_version()))
 needs_local_control_flow = pytest.mark.skipif(
@@ -55,7 +56,7 @@ def mean_keyword_share(num_rows):
 @needs_local_control_flow
 @pytest.mark.parametrize(("high", "low", "label"), [(0.6, 0.3, None), (1.0, 1.0, "off topic")])
 def test_control_flow_runs_locally_and_takes_the_right_branch(tmp_path, high, low, label):
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path)
     control_flow.control_flow_pipeline(num_rows=150, high=high, low=low)
     share = mean_keyword_share(150)
     expected = label or ("mostly on topic" if share >= high else "partly on topic" if share >= low else "off topic")
@@ -82,7 +83,7 @@ def test_task_settings_compile_into_the_spec(tmp_path):
 
 @needs_local_task_settings
 def test_task_settings_run_locally_and_the_env_var_reaches_the_task(tmp_path):
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path)
     assert task_settings.task_settings_pipeline(num_rows=100).outputs["Output"] == "set-on-task"
 
 
@@ -92,7 +93,7 @@ def test_importer_brings_an_existing_file_in_as_a_dataset(tmp_path):
     spec = compiled(importer.importer_pipeline, tmp_path)
     importer_spec = next(e["importer"] for e in spec["deploymentSpec"]["executors"].values() if "importer" in e)
     assert importer_spec["typeSchema"]["schemaTitle"] == "system.Dataset"
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "out"))
+    init_local(local.SubprocessRunner(use_venv=False), tmp_path / "out")
     # kfp 2.7 adds a second key for the same artifact, so the output is named, not `.output`.
     metrics = importer.importer_pipeline(uri=str(rows)).outputs["Output"]
     expected = summary_of(pd.read_csv(rows))
@@ -108,6 +109,6 @@ def test_container_component_compiles_to_the_package_cli(tmp_path):
 
 @pytest.mark.usefixtures("task_image")
 def test_container_component_runs_in_docker_and_summarises(tmp_path):
-    local.init(runner=docker_runner(network_mode="none"), pipeline_root=str(tmp_path))
+    init_local(docker_runner(network_mode="none"), tmp_path)
     summary = json.loads(container_component.container_pipeline(num_rows=120, seed=8).outputs["Output"])
     assert summary == pytest.approx(expected_summary(120, 8, 0.1))

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.helpers import assert_one_line_error, free_port, run_script
-from utils.cluster_auth import ClusterError, http_request, network_error
+from utils.network import ClusterError, http_request, network_error
 
 
 def test_connection_refused_on_localhost_asks_about_the_port_forward():

@@ -154,7 +154,7 @@ def test_renamed_copy_imports_compiles_runs_and_passes_its_package_tests(renamed
     ok(make(renamed_copy, "compile", f"PIPELINE_YAML={yaml_path}"))
     assert f"from {spellings(NEW)['snake']}." in yaml_path.read_text()
     run = ok(make(renamed_copy, "run-subproc", "ARGS=--num-rows 30"))
-    assert "Summary metrics:" in run.stdout and "rows  " in run.stdout
+    assert "Pipeline outputs:" in run.stdout and "rows  " in run.stdout
 
 
 def test_the_copy_never_sees_the_image_the_outer_make_was_given(tmp_path, monkeypatch):
@@ -172,7 +172,7 @@ def test_renamed_copy_image_builds_and_runs_under_its_own_tag(renamed_copy, dock
     try:
         ok(make(renamed_copy, "build-image", f"IMAGE={tag}"))
         run = ok(make(renamed_copy, "run-docker", f"IMAGE={tag}", "ARGS=--num-rows 30"))
-        assert "Summary metrics:" in run.stdout
+        assert "Pipeline outputs:" in run.stdout
     finally:
         with contextlib.suppress(Exception):
             docker_engine.images.remove(tag, force=True)

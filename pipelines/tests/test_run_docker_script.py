@@ -16,8 +16,8 @@ def test_script_runs_the_pipeline_in_containers_with_data_env_and_no_network(tmp
     args = ["--num-rows", "80", "--no-network", "--data-dir", str(data), "--env", "A=1"]
     proc = run_script("run_locally_in_docker.py", *args, PIPE_FICTION_OUTPUTS=str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
-    assert "Summary metrics:" in proc.stdout
-    assert f"Artifacts: {tmp_path / 'out'}" in proc.stdout
+    assert "Pipeline outputs:" in proc.stdout
+    assert f"Run folder: {tmp_path / 'out'}" in proc.stdout
 
 
 def test_no_engine_is_one_line_saying_how_to_start_one():
@@ -45,6 +45,9 @@ def test_busy_debug_port_is_one_line_naming_the_port():
 
 def test_task_environment_carries_data_dir_debug_variables_and_pairs():
     env = task_environment(["A=1", "B=x=y"], {"KFP_DEBUG_PORT": "5678"})
-    assert env == {"PIPE_FICTION_DATA_DIR": "/data", "KFP_DEBUG_PORT": "5678", "A": "1", "B": "x=y"}
+    # A debugged task listens on the container's interface; the host publishes it on loopback.
+    expected = {"PIPE_FICTION_DATA_DIR": "/data", "KFP_DEBUG_PORT": "5678", "KFP_DEBUG_HOST": "0.0.0.0"}
+    assert env == {**expected, "A": "1", "B": "x=y"}
+    assert "KFP_DEBUG_HOST" not in task_environment([], {})
     with pytest.raises(PipeFictionError, match="--env takes KEY=VALUE"):
         task_environment(["oops"], {})

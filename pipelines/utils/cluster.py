@@ -7,17 +7,16 @@ import io
 import re
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import kfp
-import requests
 import urllib3
-from kfp_server_api.exceptions import ApiException
+from kfp import compiler
 from loguru import logger
 
-from utils.cluster_auth import IN_CLUSTER_HOST, Auth, ClusterError, authenticate, http_request
+from utils.cluster_api import api_errors, check_api, field_of
+from utils.cluster_auth import IN_CLUSTER_HOST, ClusterError, authenticate
 from utils.settings import ClusterSettings
 
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELED", "SKIPPED")
@@ -64,7 +63,7 @@ def connect(settings: ClusterSettings, insecure: bool = False) -> kfp.Client:
     verify = tls_verify(settings, insecure)
     auth = authenticate(settings, host, verify)
     check_api(host, auth, verify)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), api_errors("the client's first call"):
         warnings.filterwarnings("ignore", message="This client only works with Kubeflow Pipeline")
         return kfp.Client(
             host=host,
@@ -74,38 +73,6 @@ def connect(settings: ClusterSettings, insecure: bool = False) -> kfp.Client:
             ui_host=settings.ui_host or host,
             **auth.client_kwargs,
         )
-
-
-def check_api(host: str, auth: Auth, verify: bool | str) -> None:
-    """One bounded health check, instead of kfp's five retries with a traceback each."""
-    resp = http_request(
-        requests.get, f"{host}/apis/v2beta1/healthz", headers=auth.headers(), verify=verify, allow_redirects=False
-    )
-    if resp.status_code == 200:
-        return
-    if resp.status_code in (401, 403) or resp.is_redirect:
-        raise ClusterError(
-            f"KFP at {host} refused the credentials (HTTP {resp.status_code}, KFP_AUTH={auth.mode}): "
-            "check KFP_AUTH and its credentials"
-        )
-    if resp.status_code == 404:
-        raise ClusterError(f"no KFP API at {host} (HTTP 404): KFP_HOST is the API's base URL")
-    raise ClusterError(f"KFP at {host} answered HTTP {resp.status_code} to its health check")
-
-
-@contextlib.contextmanager
-def api_errors(what: str) -> Iterator[None]:
-    """Turns KFP API and network failures into one ClusterError line."""
-    try:
-        yield
-    except ApiException as error:
-        if error.status in (401, 403):
-            raise ClusterError(
-                f"the KFP API refused {what} (HTTP {error.status}): check KFP_AUTH, its credentials and KFP_NAMESPACE"
-            ) from None
-        raise ClusterError(f"the KFP API failed {what}: HTTP {error.status} {error.reason}") from None
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        raise ClusterError(f"lost the KFP API while {what}: {type(error).__name__}") from None
 
 
 def submit(
@@ -126,7 +93,14 @@ def submit(
             namespace=settings.namespace,
             enable_caching=enable_caching,
         )
-    return result.run_id
+    return field_of(result, "run_id", "the run")
+
+
+def compile_pipeline(path: Path, pipeline: Any) -> Path:
+    """Compiles a ``@dsl.pipeline`` to a YAML file, creating its folder; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    compiler.Compiler().compile(pipeline_func=pipeline, package_path=str(path))
+    return path
 
 
 def run_link(settings: ClusterSettings, run_id: str) -> str:
@@ -143,7 +117,7 @@ def wait(client: kfp.Client, run_id: str, timeout: float, poll: float = 5.0) -> 
     deadline = time.monotonic() + timeout
     while True:
         with api_errors("the run's state"):
-            state = str(client.get_run(run_id).state or "UNKNOWN").upper()
+            state = str(field_of(client.get_run(run_id), "state", "the run's state")).upper()
         if state in FINAL_STATES:
             return state
         if time.monotonic() > deadline:

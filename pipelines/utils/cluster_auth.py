@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,16 +21,13 @@ import requests
 from kfp.client.set_volume_credentials import ServiceAccountTokenVolumeCredentials
 from kfp.client.token_credentials_base import TokenCredentialsBase
 
-from utils.errors import PipeFictionError
+from utils.network import ClusterError, http_request
 from utils.settings import ClusterSettings
 
 AUTH_MODES = ("none", "serviceaccount", "token", "dex", "oidc")
 IN_CLUSTER_HOST = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
-TIMEOUT = 20
-
-
-class ClusterError(PipeFictionError):
-    """The cluster, its API or its login did not do what the run needs."""
+# Where Kubeflow projects a pod's pipelines token (kfp's own default).
+SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
 
 
 @dataclass
@@ -64,10 +62,12 @@ def authenticate(settings: ClusterSettings, host: str, verify: bool | str) -> Au
     if mode == "serviceaccount":
         # kfp.Client(host=...) drops its in-cluster default credentials: pass them explicitly.
         # They re-read the projected token on every request, so a rotated token is picked up.
-        return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=settings.sa_token_path)})
+        path = _token_file(settings.sa_token_path or SA_TOKEN_PATH, "KF_PIPELINES_SA_TOKEN_PATH", mode)
+        return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=path)})
     if mode == "token":
         if settings.token_file:
-            return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=settings.token_file)})
+            path = _token_file(settings.token_file, "KFP_TOKEN_FILE", mode)
+            return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=path)})
         return Auth(mode, {"existing_token": _need(settings.token, "KFP_TOKEN (or KFP_TOKEN_FILE)", mode)})
     if mode == "dex":
         username = _need(settings.username, "KFP_USERNAME", mode)
@@ -138,8 +138,14 @@ class OidcPasswordCredentials(TokenCredentialsBase):
             resp = http_request(requests.post, self._url, data=self._form, verify=self._verify)
             if resp.status_code != 200:
                 raise ClusterError(f"the OIDC token endpoint refused the login (HTTP {resp.status_code})")
-            body = resp.json()
-            self._token = body["access_token"]
+            try:
+                body = resp.json()
+                self._token = str(body["access_token"])
+            except (ValueError, KeyError, TypeError):
+                raise ClusterError(
+                    "the OIDC token endpoint did not answer a token (no JSON access_token): "
+                    "check KFP_OIDC_TOKEN_URL (Keycloak: .../realms/<realm>/protocol/openid-connect/token)"
+                ) from None
             self._expires = time.monotonic() + float(body.get("expires_in", 300))
         return self._token
 
@@ -148,47 +154,22 @@ class OidcPasswordCredentials(TokenCredentialsBase):
         config.api_key["authorization"] = self.token()
 
 
+def _token_file(path: str, setting: str, mode: str) -> str:
+    """The token file's path, checked to be a readable, non-empty file (its content is never shown)."""
+    file = Path(path).expanduser()
+    try:
+        if file.read_text().strip():
+            return str(file)
+        problem = "is empty"
+    except FileNotFoundError:
+        problem = "does not exist"
+    except OSError as error:
+        problem = f"cannot be read ({error.strerror})"
+    hint = " (outside a Kubeflow pod, use KFP_AUTH=token or dex)" if mode == "serviceaccount" else ""
+    raise ClusterError(f"KFP_AUTH={mode}: the token file {str(file)!r} ({setting}) {problem}{hint}")
+
+
 def _need(value: str | None, name: str, mode: str) -> str:
     if not value:
         raise ClusterError(f"KFP_AUTH={mode} needs {name}")
     return value
-
-
-def http_request(method: Any, url: str, **kwargs: Any) -> requests.Response:
-    """One request with a timeout; a network or TLS failure becomes a ClusterError naming the host."""
-    kwargs.setdefault("timeout", TIMEOUT)
-    try:
-        return method(url, **kwargs)
-    except requests.exceptions.RequestException as error:
-        raise ClusterError(network_error(url, error, kwargs["timeout"])) from None
-
-
-def network_error(url: str, error: BaseException, timeout: float | None = None) -> str:
-    """One line saying why ``url`` could not be reached, in words rather than urllib3's.
-
-    Args:
-        url: The URL that was requested.
-        error: The requests, urllib3 or socket exception.
-        timeout: The request's timeout in seconds, if it had one.
-    """
-    parts = urlsplit(url)
-    where = parts.netloc
-    text = str(error)
-    local = (parts.hostname or "") in ("localhost", "127.0.0.1", "::1")
-    hint = " (is the port-forward running?)" if local else ""
-    if isinstance(error, requests.exceptions.SSLError):
-        if re.search(r"WRONG_VERSION_NUMBER|record layer failure|wrong version number|unknown protocol", text):
-            return f"{where} does not speak TLS: use http:// in KFP_HOST, or point it at the TLS port"
-        return (
-            f"TLS verification failed for {where}: give its CA with KFP_CA_BUNDLE=path "
-            "(or --insecure-skip-tls-verify, not recommended)"
-        )
-    if isinstance(error, requests.exceptions.Timeout | TimeoutError):
-        limit = f" within {timeout:g} s" if timeout else ""
-        return f"{where} did not answer{limit} (timed out): check KFP_HOST and the network{hint}"
-    if re.search(r"NameResolution|Name or service not known|nodename nor servname|getaddrinfo failed", text):
-        return f"cannot resolve the host name {parts.hostname!r}: check KFP_HOST"
-    if re.search(r"refused", text, re.IGNORECASE):
-        return f"connection refused at {where}{hint}"
-    reason = type(error).__name__ if not text else text.split("(Caused by")[0].strip()
-    return f"cannot reach {where}: {reason[:200]}"

@@ -20,8 +20,10 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     ``KFP_DEBUG`` is ``true``/``1`` or lists this component (``KFP_DEBUG=process-data,...``).
     ``KFP_DEBUG_PORT``, ``KFP_DEBUGGER`` (``debugpy`` or ``remote-pdb``), ``KFP_DEBUG_TIMEOUT``
     (seconds) and ``KFP_DEBUG_HOST`` override the baked-in values. The listener binds
-    0.0.0.0 in a container or pod (else it is unreachable from outside) and 127.0.0.1 on a
-    bare host.
+    127.0.0.1 unless ``KFP_DEBUG_HOST`` says otherwise: a debugger runs any code it is sent.
+    On a host (also a dev container) nothing else is needed; in a pod, ``kubectl
+    port-forward`` reaches the pod's loopback; only a local Docker run sets
+    ``KFP_DEBUG_HOST=0.0.0.0``, so that Docker can publish the port (on the host's loopback).
 
     Args:
         component: The component's name, e.g. ``process-data``.
@@ -46,8 +48,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     port = int(os.environ.get("KFP_DEBUG_PORT") or port)
     debugger = os.environ.get("KFP_DEBUGGER") or debugger
     timeout = float(os.environ.get("KFP_DEBUG_TIMEOUT") or timeout or 0) or None
-    in_container = os.path.exists("/.dockerenv") or "KUBERNETES_SERVICE_HOST" in os.environ
-    host = os.environ.get("KFP_DEBUG_HOST") or ("0.0.0.0" if in_container else "127.0.0.1")
+    host = os.environ.get("KFP_DEBUG_HOST") or "127.0.0.1"
     limit = f", timeout {timeout:g} s" if timeout else ""
 
     def fail(message: str) -> None:

@@ -10,6 +10,7 @@ from loguru import logger
 from utils.arg_types import port, positive_seconds
 from utils.debugging import DEBUGGERS, DEFAULT_PORT, normalise
 from utils.errors import PipeFictionError
+from utils.pipeline_discovery import task_names
 
 
 def add_debug_arguments(parser: argparse.ArgumentParser, title: str = "debugging") -> None:
@@ -47,7 +48,7 @@ def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str,
 
 def check_task_names(pipeline_func: Any, names: list[str]) -> None:
     """Raises PipeFictionError, listing the pipeline's tasks, if a name is not one of them."""
-    tasks = sorted(pipeline_func.pipeline_spec.root.dag.tasks)
+    tasks = task_names(pipeline_func)
     unknown = [name for name in names if normalise(name) not in tasks]
     if unknown:
         raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")

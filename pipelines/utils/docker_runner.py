@@ -53,7 +53,8 @@ def docker_runner(
     """Builds a ``kfp.local.DockerRunner`` that behaves the same on every kfp from 2.7 on.
 
     Args:
-        ports: Container port -> host port, as in docker-py (``{"5678/tcp": 5678}``).
+        ports: Container port -> host port, as in docker-py (``{"5678/tcp": 5678}``); published
+            on 127.0.0.1 unless a binding names its address (``("0.0.0.0", 5678)``).
         environment: Variables set in every task container; they win over a task's
             ``set_env_variable`` where both set one.
         volumes: Host folders to mount, as docker-py takes them: ``{"/host": {"bind":
@@ -70,7 +71,7 @@ def docker_runner(
     apply_patches()
     args = dict(docker_run_args)
     if ports:
-        args["ports"] = dict(ports)
+        args["ports"] = loopback_ports(ports)
     if environment:
         args["environment"] = _env_dict(environment)
     mounts = list(args.pop("mounts", None) or []) + to_mounts(volumes or {})
@@ -81,6 +82,23 @@ def docker_runner(
     runner = local.DockerRunner()
     runner.container_run_args = args
     return runner
+
+
+def loopback_ports(ports: dict[Any, Any]) -> dict[Any, Any]:
+    """Publishes every port on 127.0.0.1 unless its binding names a host address itself.
+
+    docker-py takes a host port (``5678``), ``None`` (any port), ``(address, port)``,
+    ``(address,)`` or a list of those; bare ports would be published on every interface.
+    """
+
+    def bind(value: Any) -> Any:
+        if isinstance(value, list):
+            return [bind(item) for item in value]
+        if isinstance(value, tuple):
+            return value
+        return ("127.0.0.1",) if value is None else ("127.0.0.1", value)
+
+    return {container: bind(host) for container, host in ports.items()}
 
 
 def to_mounts(volumes: dict[str, Any] | list[str]) -> list[Any]:

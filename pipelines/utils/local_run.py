@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kfp import local
 
-from utils import arg_types
+from utils import settings
 from utils.console import task_output
 from utils.errors import PipeFictionError
 
@@ -39,21 +41,18 @@ class LocalRunResult:
     """What a successful local run produced.
 
     Attributes:
-        metrics: The pipeline's output metrics (name -> value).
+        outputs: The pipeline's outputs by name: parameter values and artifacts.
         run_dir: The folder holding every task's artifacts of this run.
-        outputs: The pipeline's output artifacts by name.
     """
 
-    metrics: dict[str, float]
+    outputs: dict[str, Any]
     run_dir: Path
-    outputs: dict[str, Any] = field(default_factory=dict)
 
-
-def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds the demo pipeline's arguments (--num-rows, --seed, --noise) to a run script's parser."""
-    parser.add_argument("--num-rows", type=arg_types.positive_int, default=1000, help="rows to generate (default 1000)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--noise", type=arg_types.ratio, default=0.1, help="share of dirty rows, 0..1 (default 0.1)")
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The values of the pipeline's first ``Metrics`` output ({} when it has none)."""
+        found = next((o for o in self.outputs.values() if getattr(o, "schema_title", "") == "system.Metrics"), None)
+        return dict(found.metadata) if found is not None else {}
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,9 +60,29 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="also show kfp's executor lines (executor input)")
 
 
-def pipeline_arguments(args: argparse.Namespace) -> dict[str, Any]:
-    """Picks the demo pipeline's arguments out of parsed command-line arguments."""
-    return {"num_rows": args.num_rows, "seed": args.seed, "noise": args.noise}
+def init_local(runner: local.SubprocessRunner | local.DockerRunner, pipeline_root: Path | None = None) -> Path:
+    """``kfp.local.init`` with an absolute pipeline root and, where kfp has one, a kept workspace.
+
+    kfp >= 2.17 makes a new ``kfp-workspace-*`` folder in the system temp directory on every
+    ``init`` that names no ``workspace_root``, and never removes it: hundreds pile up over a day
+    of runs. Here the workspace is one folder inside the pipeline root, reused by every run.
+
+    Args:
+        runner: The kfp.local runner.
+        pipeline_root: Folder for the runs' artifacts (default: ``settings.local_outputs_dir()``).
+
+    Returns:
+        The pipeline root, created if missing.
+    """
+    root = Path(pipeline_root or settings.local_outputs_dir()).expanduser().resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    options: dict[str, Any] = {}
+    if "workspace_root" in inspect.signature(local.init).parameters:
+        workspace = root / ".kfp-workspace"
+        workspace.mkdir(exist_ok=True)
+        options["workspace_root"] = str(workspace)
+    local.init(runner=runner, pipeline_root=str(root), raise_on_error=True, **options)
+    return root
 
 
 def run_pipeline(
@@ -76,20 +95,20 @@ def run_pipeline(
     """Runs a whole pipeline locally with the given runner.
 
     Args:
-        pipeline_func: A ``@dsl.pipeline`` function whose first output artifact is its metrics.
+        pipeline_func: A ``@dsl.pipeline``, with any outputs (or none).
         runner: The kfp.local runner.
         pipeline_root: Absolute folder for the run's artifacts.
         arguments: The pipeline's arguments.
         verbose: Show kfp's executor lines (each task's executor input) too.
 
     Returns:
-        The metrics and where the artifacts are.
+        The outputs and where the artifacts are.
 
     Raises:
         TaskFailedError: If a task fails (the message names it).
     """
-    pipeline_root.mkdir(parents=True, exist_ok=True)
-    local.init(runner=runner, pipeline_root=str(pipeline_root), raise_on_error=True)
+    root = init_local(runner, pipeline_root)
+    before = {p for p in root.iterdir() if p.is_dir()}
     try:
         with warnings.catch_warnings(), task_output(verbose):
             for message in QUIET_WARNINGS:
@@ -101,20 +120,34 @@ def run_pipeline(
         if match is None:
             raise
         raise TaskFailedError(match.group(1)) from None
-    outputs = dict(task.outputs)
-    # A pipeline's single output is "Output" (kfp 2.7 adds the producing task's key beside it).
-    metrics_artifact = outputs.get("Output") or next(iter(outputs.values()))
-    # <root>/<pipeline-run>/<task>/<artifact>: the run folder is two levels up.
-    run_dir = Path(metrics_artifact.path).parent.parent
-    return LocalRunResult(metrics=dict(metrics_artifact.metadata), run_dir=run_dir, outputs=outputs)
+    declared = list((pipeline_func.component_spec.outputs or {}).keys())
+    produced = dict(getattr(task, "outputs", None) or {})
+    # Only the declared outputs: kfp 2.7 adds the producing task's key beside "Output".
+    outputs = {name: produced[name] for name in declared if name in produced}
+    new_dirs = sorted((p for p in root.iterdir() if p.is_dir() and p not in before), key=lambda p: p.stat().st_mtime)
+    run_dir = new_dirs[-1] if new_dirs else root
+    return LocalRunResult(outputs=outputs, run_dir=run_dir)
 
 
 def format_result(result: LocalRunResult) -> str:
-    """Renders the metrics as an aligned table followed by the artifact folder."""
-    width = max((len(name) for name in result.metrics), default=0)
-    lines = ["Summary metrics:"]
-    for name, value in sorted(result.metrics.items()):
-        shown = int(value) if float(value).is_integer() else value
-        lines.append(f"  {name:<{width}}  {shown}")
-    lines.append(f"Artifacts: {result.run_dir}")
+    """Renders every pipeline output (values, artifact paths and their metadata), then the run folder."""
+    lines = ["Pipeline outputs:" if result.outputs else "Pipeline outputs: none"]
+    for name, value in result.outputs.items():
+        if hasattr(value, "uri"):
+            lines.append(f"  {name}: {type(value).__name__} at {getattr(value, 'path', value.uri)}")
+            lines.extend(_table(dict(value.metadata), indent="    "))
+        else:
+            lines.append(f"  {name}: {_shown(value)}")
+    lines.append(f"Run folder: {result.run_dir}")
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value) if isinstance(value, list | dict | bool | str) else str(value)
+
+
+def _table(values: dict[str, Any], indent: str) -> list[str]:
+    width = max((len(name) for name in values), default=0)
+    return [f"{indent}{name:<{width}}  {_shown(value)}" for name, value in sorted(values.items())]

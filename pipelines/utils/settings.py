@@ -8,10 +8,16 @@ scripts can set the environment before they call in. A git-ignored ``pipelines/.
 from __future__ import annotations
 
 import functools
+import io
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+
+from utils.errors import PipeFictionError
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIST = "pipe-fiction"
@@ -24,7 +30,11 @@ def env_file() -> Path:
 
 
 def get(name: str, default: str | None = None) -> str | None:
-    """A setting: the environment's value, else the .env file's, else ``default`` (empty counts as unset)."""
+    """A setting: the environment's value, else the .env file's, else ``default`` (empty counts as unset).
+
+    Raises:
+        SettingsError: If the .env file cannot be read or parsed (naming the file and line).
+    """
     value = os.environ.get(name)
     if value:
         return value
@@ -34,15 +44,28 @@ def get(name: str, default: str | None = None) -> str | None:
     return _dotenv(str(path), path.stat().st_mtime_ns).get(name) or default
 
 
+class SettingsError(PipeFictionError):
+    """A setting or the .env file is not what the template can use."""
+
+
 @functools.lru_cache(maxsize=4)
 def _dotenv(path: str, mtime_ns: int) -> dict[str, str]:
-    """The KEY=VALUE lines of a .env file, parsed once per version of the file (the first one of a key wins)."""
-    values: dict[str, str] = {}
-    for line in Path(path).read_text().splitlines():
-        key, sep, raw = line.strip().removeprefix("export ").partition("=")
-        if sep and not key.lstrip().startswith("#"):
-            values.setdefault(key.strip(), raw.strip().strip("'\""))
-    return values
+    """The values of a .env file, parsed once per version of the file by python-dotenv.
+
+    python-dotenv handles quoting, ``export``, inline comments and ``${VAR}`` interpolation; it
+    only logs lines it cannot parse, so they are found first and reported (without their text,
+    which may hold a secret).
+    """
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SettingsError(f"{path}, line {line}: not valid UTF-8; save the file as UTF-8") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise SettingsError(f"{path}, line {binding.original.line}: not a KEY=VALUE line") from None
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def package_version() -> str:
@@ -59,6 +82,14 @@ def image() -> str:
     The default is what ``make build-image`` tags, so a fresh clone needs no setting.
     """
     return get("PIPE_FICTION_IMAGE") or f"{IMAGE_NAME}:{package_version()}"
+
+
+def pipeline_spec() -> str | None:
+    """Which pipeline the scripts run: ``PIPE_FICTION_PIPELINE`` (``module`` or ``module:function``).
+
+    Unset means the one ``@dsl.pipeline`` in ``pipelines/pipeline.py`` (``make ... PIPELINE=...``).
+    """
+    return get("PIPE_FICTION_PIPELINE")
 
 
 def local_outputs_dir() -> Path:
@@ -97,6 +128,22 @@ class ClusterSettings:
     token: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
     oidc_client_secret: str | None = field(default=None, repr=False)
+
+
+def request_timeout() -> float:
+    """Seconds any one request to the cluster may take: ``KFP_TIMEOUT``, else 30.
+
+    Raises:
+        SettingsError: If it is not a number of seconds above 0.
+    """
+    raw = get("KFP_TIMEOUT", "30") or "30"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise SettingsError(f"KFP_TIMEOUT={raw!r}: give a number of seconds above 0")
+    return seconds
 
 
 def cluster_settings() -> ClusterSettings:
