@@ -41,21 +41,30 @@ export PIPE_FICTION_IMAGE := $(IMAGE)
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 
 PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
-# Debugging: TASK is the task's name in the pipeline (generate-data, process-data, summarize-data).
+# PIPELINE=module[:function] runs another pipeline than pipeline.py's (e.g. examples.control_flow).
+PIPELINE ?=
+export PIPE_FICTION_PIPELINE := $(PIPELINE)
+# Debugging: TASK is a task's name in the pipeline (`make tasks` lists them).
 TASK ?=
 PORT ?= 5678
 RUN_ID ?=
-DEBUG_ARGS = --debug $(TASK) --debug-port $(PORT) $(if $(DEBUGGER),--debugger $(DEBUGGER)) $(if $(TIMEOUT),--debug-timeout $(TIMEOUT))
-NEED_TASK = @test -n "$(TASK)" || { echo "Name the task: make $@ TASK=process-data (tasks: generate-data, process-data, summarize-data)" >&2; exit 2; }
+DEBUGGER ?=
+TIMEOUT ?=
 ARGS ?=
+# What users type reaches the scripts as environment variables, expanded by the shell as data
+# (never parsed as shell text): "$$TASK" is one word, $$ARGS splits into words.
+export TASK PORT RUN_ID DEBUGGER TIMEOUT ARGS
+DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
+LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
+NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 PYTEST_ARGS ?=
 
-.PHONY: rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
-	@echo "Variables: KFP_VERSION=2.7.0 (test/run against another kfp), ARGS='--num-rows 500' (script arguments)"
+	@echo "Variables: ARGS='--help' (script arguments), PIPELINE=examples.control_flow, TASK=, PORT=, KFP_VERSION=2.7.0, IMAGE="
 
 $(ROOT)/.tools/bin/uv:
 	@echo "uv not found: installing it into .tools/ (no system-wide install)"
@@ -76,7 +85,7 @@ $(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
 
 run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
-	cd $(PIPE) && $(PY) run_locally_in_subproc.py $(ARGS)
+	cd $(PIPE) && exec $(PY) run_locally_in_subproc.py $$ARGS
 
 build-image: ## Build the task image (IMAGE=name:tag, BASE_IMAGE=python base, EXTRA_CA_BUNDLE=pem)
 	@$(DOCKER_UP)
@@ -92,15 +101,18 @@ image-present:
 	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
 
 run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
-	cd $(PIPE) && $(PY) run_locally_in_docker.py $(ARGS)
+	cd $(PIPE) && exec $(PY) run_locally_in_docker.py $$ARGS
 
-debug-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debugger in a subprocess (TASK=process-data PORT=5678)
-	$(NEED_TASK)
-	cd $(PIPE) && $(PY) run_locally_in_subproc.py $(DEBUG_ARGS) $(ARGS)
+tasks: $(PIPE)/$(PIPE_VENV)/.synced ## List the pipeline's tasks (the names TASK= takes)
+	@$(LIST_TASKS)
 
-debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waiting for a debugger in its container (TASK=process-data PORT=5678)
+debug-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debugger in a subprocess (TASK=<task> PORT=5678)
 	$(NEED_TASK)
-	cd $(PIPE) && $(PY) run_locally_in_docker.py $(DEBUG_ARGS) $(ARGS)
+	cd $(PIPE) && exec $(PY) run_locally_in_subproc.py $(DEBUG_ARGS) $$ARGS
+
+debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waiting for a debugger in its container (TASK=<task> PORT=5678)
+	$(NEED_TASK)
+	cd $(PIPE) && exec $(PY) run_locally_in_docker.py $(DEBUG_ARGS) $$ARGS
 
 test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
 
@@ -125,13 +137,13 @@ format: $(PIPE)/$(PIPE_VENV)/.synced ## Fix lint and format with ruff
 compile: $(PIPE)/$(PIPE_VENV)/.synced ## Compile the pipeline to YAML (PIPELINE_YAML=path)
 	cd $(PIPE) && $(PY) run_in_k8s_cluster.py --compile-only --output $(PIPELINE_YAML)
 
-run-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Submit the pipeline to KFP (KFP_* settings; ARGS="--wait", "--debug process-data")
-	cd $(PIPE) && $(PY) run_in_k8s_cluster.py $(ARGS)
+run-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Submit the pipeline to KFP (KFP_* settings; ARGS="--wait", "--debug <task>")
+	cd $(PIPE) && exec $(PY) run_in_k8s_cluster.py $$ARGS
 
 debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster task's debugger (RUN_ID=... TASK=...)
-	@test -n "$(RUN_ID)" || { echo "Name the run: make debug-k8s RUN_ID=<id from make run-k8s> TASK=process-data" >&2; exit 2; }
+	@test -n "$${RUN_ID:-}" || { echo "Name the run: make debug-k8s RUN_ID=<id from make run-k8s> TASK=<task>" >&2; exit 2; }
 	$(NEED_TASK)
-	cd $(PIPE) && $(PY) debug_in_k8s_cluster.py --run-id $(RUN_ID) --task $(TASK) --port $(PORT)
+	cd $(PIPE) && exec $(PY) debug_in_k8s_cluster.py --run-id "$$RUN_ID" --task "$$TASK" --port "$$PORT"
 
 # NAME reaches the script as an environment variable, never as shell text: make exports
 # command-line variables, and "$$NAME" is expanded by the shell as one word.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         ports=ports,
         environment=task_environment(args.env, debug_env),
         volumes={str(args.data_dir): {"bind": CONTAINER_DATA_DIR, "mode": "ro"}},
-        # Outputs land in a bind mount: tasks write them as the host user, so they stay theirs.
-        user=f"{os.getuid()}:{os.getgid()}",
         **extra,
     )
     if debug_env:

@@ -82,7 +82,12 @@ class RunningScript:
             time.sleep(0.1)  # let the collector take the last lines
 
     def stop(self) -> None:
-        """Kills the script and every process it started (its task subprocesses)."""
+        """Stops the script as a user's tools would (SIGTERM: it removes its containers), then
+        kills whatever of its process group is left."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(30)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)

@@ -13,7 +13,7 @@ from tests.conftest import expected_summary
 from tests.helpers import free_port
 from utils import settings
 from utils.docker_containers import DockerError
-from utils.docker_runner import TASK_ENV_SINCE, docker_runner, kfp_version
+from utils.docker_runner import docker_runner, kfp_version
 from utils.local_run import TaskFailedError, init_local, run_pipeline
 from utils.ports import PortInUseError
 
@@ -88,7 +88,7 @@ def test_environment_set_through_the_runner_is_visible_in_the_task(tmp_path):
     assert read_env(names=list(wanted)).output == wanted
 
 
-@pytest.mark.skipif(kfp_version() < TASK_ENV_SINCE, reason="kfp.local applies set_env_variable from kfp 2.17")
+@pytest.mark.skipif(kfp_version() < (2, 17), reason="kfp.local applies set_env_variable from kfp 2.17")
 def test_runner_environment_wins_over_set_env_variable_and_both_are_kept(tmp_path):
     @dsl.pipeline
     def env_pipeline() -> dict:
@@ -228,3 +228,24 @@ def test_busy_host_port_is_named_when_the_container_starts(tmp_path, docker_engi
         init(tmp_path, ports={"5678/tcp": port})
         with pytest.raises(PortInUseError, match=f"host port {port} is already in use"):
             read_env(names=["X"])
+
+
+def test_the_image_runs_as_an_unprivileged_user_by_default(docker_engine):
+    out = docker_engine.containers.run(IMAGE, ["sh", "-c", "id -u; id -g; echo $HOME"], remove=True)
+    uid, gid, home = out.decode().split()
+    assert uid != "0" and gid != "0" and home == "/home/app"
+
+
+def test_a_task_run_as_another_user_writes_outputs_that_user_owns(tmp_path, docker_engine):
+    root = tmp_path / "outputs"
+    root.mkdir(mode=0o777)
+    root.chmod(0o777)  # a folder the host user 4321 could write to
+
+    @dsl.pipeline
+    def one_task() -> dict:
+        return read_env(names=["HOME"]).output
+
+    result = run_pipeline(one_task, runner=docker_runner(user="4321:4321"), pipeline_root=root, arguments={})
+    assert result.outputs["Output"] == {"HOME": "/home/app"}
+    written = [p for p in result.run_dir.rglob("*") if p.is_file()]
+    assert written and {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(4321, 4321)}

@@ -144,3 +144,16 @@ def test_format_result_of_a_pipeline_without_outputs(tmp_path):
         "Pipeline outputs: none",
         f"Run folder: {tmp_path}",
     ]
+
+
+def test_runs_leave_no_kfp_workspace_folders_in_the_temp_directory(tmp_path):
+    import tempfile
+
+    def workspaces():
+        return set(Path(tempfile.gettempdir()).glob("kfp-workspace-*"))
+
+    before = workspaces()
+    for _ in range(2):
+        proc = run_script("run_locally_in_subproc.py", "--num-rows", "20", PIPE_FICTION_OUTPUTS=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    assert workspaces() - before == set()

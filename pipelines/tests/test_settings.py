@@ -2,8 +2,11 @@ import json
 from importlib.metadata import distribution
 from pathlib import Path
 
+import pytest
+
 import pipe_fiction
 from tests.conftest import PIPELINES_DIR
+from tests.helpers import assert_one_line_error, run_script
 from utils import settings
 
 
@@ -35,3 +38,54 @@ def test_package_is_an_editable_install_of_the_codebase_folder():
 def pipe_fiction_version() -> str:
     text = (PIPELINES_DIR.parent / "pipe-fiction-codebase" / "pyproject.toml").read_text()
     return next(line.split('"')[1] for line in text.splitlines() if line.startswith("version"))
+
+
+def write_env(tmp_path, monkeypatch, content: bytes):
+    path = tmp_path / "my.env"
+    path.write_bytes(content)
+    monkeypatch.setenv("PIPE_FICTION_ENV_FILE", str(path))
+    for name in ("KFP_HOST", "KFP_NAMESPACE", "KFP_EXPERIMENT"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+def test_dotenv_handles_comments_quotes_export_and_interpolation(tmp_path, monkeypatch):
+    write_env(
+        tmp_path,
+        monkeypatch,
+        b"# the cluster\n"
+        b"KFP_HOST=http://localhost:8080  # port-forward\n"
+        b"export KFP_NAMESPACE='team-a'\n"
+        b'KFP_EXPERIMENT="${KFP_NAMESPACE}-runs"\n',
+    )
+    assert settings.get("KFP_HOST") == "http://localhost:8080"
+    assert settings.get("KFP_NAMESPACE") == "team-a"
+    assert settings.get("KFP_EXPERIMENT") == "team-a-runs"
+
+
+def test_environment_wins_over_the_dotenv_file(tmp_path, monkeypatch):
+    write_env(tmp_path, monkeypatch, b"KFP_HOST=http://from-file\n")
+    monkeypatch.setenv("KFP_HOST", "http://from-env")
+    assert settings.get("KFP_HOST") == "http://from-env"
+
+
+def test_a_dotenv_that_is_not_utf8_names_the_file_and_line(tmp_path, monkeypatch):
+    path = write_env(tmp_path, monkeypatch, b"KFP_HOST=http://x\nKFP_PASSWORD=caf\xe9\n")
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.get("KFP_HOST")
+    assert str(caught.value) == f"{path}, line 2: not valid UTF-8; save the file as UTF-8"
+
+
+def test_an_unparsable_dotenv_line_is_named_without_its_text(tmp_path, monkeypatch):
+    path = write_env(tmp_path, monkeypatch, b"KFP_HOST=http://x\nKFP_TOKEN='s3cret\n")
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.get("KFP_HOST")
+    assert str(caught.value) == f"{path}, line 2: not a KEY=VALUE line"
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_broken_dotenv_is_one_line_for_the_run_scripts(tmp_path):
+    path = tmp_path / "bad.env"
+    path.write_bytes(b"PIPE_FICTION_OUTPUTS=caf\xe9\n")
+    proc = run_script("run_locally_in_subproc.py", PIPE_FICTION_ENV_FILE=str(path))
+    assert_one_line_error(proc, f"{path}, line 1: not valid UTF-8")

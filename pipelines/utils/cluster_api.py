@@ -85,10 +85,11 @@ def api_errors(what: str) -> Iterator[None]:
                 f"the KFP API refused {what} (HTTP {error.status}): check KFP_AUTH, its credentials and KFP_NAMESPACE"
             ) from None
         raise ClusterError(f"the KFP API failed {what}: HTTP {error.status} {error.reason}") from None
-    except (urllib3.exceptions.TimeoutError, TimeoutError):
-        raise ClusterError(f"the KFP API did not answer {what} in time (KFP_TIMEOUT sets the limit)") from None
     except (urllib3.exceptions.HTTPError, OSError) as error:
-        raise ClusterError(f"lost the KFP API during {what}: {type(error).__name__}") from None
+        cause = getattr(error, "reason", None) if isinstance(error, urllib3.exceptions.MaxRetryError) else error
+        if isinstance(cause, urllib3.exceptions.TimeoutError | TimeoutError):
+            raise ClusterError(f"the KFP API did not answer {what} in time (KFP_TIMEOUT sets the limit)") from None
+        raise ClusterError(f"lost the KFP API during {what}: {type(cause or error).__name__}") from None
 
 
 def field_of(answer: Any, name: str, what: str) -> Any:

@@ -1,8 +1,10 @@
-"""Running one task container, and the checks that turn Docker failures into one clear line."""
+"""Task containers: started through kfp's own code, always removed, and Docker failures in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import uuid
 from typing import Any
 
 from utils.errors import PipeFictionError
@@ -13,46 +15,65 @@ class DockerError(PipeFictionError):
     """The Docker engine or an image is not what a run needs (a busy port is a PortInUseError)."""
 
 
-def run_container(client: Any, image: str, command: list[str], volumes: dict[str, Any], **run_args: Any) -> int:
-    """Runs a task container to the end, streams its log and returns its exit code.
+class TaskContainers:
+    """A docker client for kfp's container code whose ``containers.run`` keeps what it starts.
 
-    Replaces ``kfp.local.docker_task_handler.run_docker_container``: the container is removed
-    only after its log and exit status are read (``auto_remove=False`` or ``remove=False`` keeps
-    it), and image names with a registry port resolve.
-
-    Args:
-        client: A ``docker.DockerClient``.
-        image: The image; pulled if it is not on this machine.
-        command: The task's command.
-        volumes: kfp's own mounts (pipeline root, workspace) in docker-py form.
-        **run_args: Further ``containers.run`` arguments.
-
-    Returns:
-        The container's exit code.
-
-    Raises:
-        DockerError: If the image cannot be found or pulled.
-        PortInUseError: If a host port is taken.
+    Used as a context manager around kfp's ``run_docker_container``: ``client`` stands in for
+    the real client; its ``containers.run`` drops ``auto_remove`` (the container must outlive
+    the reading of its exit status), adds ``extra_run_args``, names the container (so one that
+    fails to start can be found and removed) and records it. On leaving the block, for any
+    reason (a result, an error, Ctrl-C, SIGTERM), every recorded container is removed unless
+    ``keep``; a start failure becomes one clear error (a busy port names the port).
     """
-    import docker
 
-    removal = (run_args.pop("auto_remove", True), run_args.pop("remove", True))
-    keep = False in removal
-    for key in ("detach", "stdout", "stderr", "stream"):
-        run_args.pop(key, None)
-    image = ensure_image(client, image)
-    container = client.containers.create(image=image, command=command, volumes=volumes, **run_args)
-    try:
+    def __init__(self, client: Any, extra_run_args: dict[str, Any] | None = None, keep: bool = False) -> None:
+        self._real, self._extra, self._keep = client, dict(extra_run_args or {}), keep
+        self.started: list[Any] = []
+        self.client = _ClientView(client, self._run)
+
+    def _run(self, **kwargs: Any) -> Any:
+        import docker
+
+        kwargs.pop("auto_remove", None)
+        kwargs = {**kwargs, **self._extra}
+        kwargs.setdefault("name", f"kfp-local-{uuid.uuid4().hex[:12]}")
         try:
-            container.start()
+            container = self._real.containers.run(**kwargs)
         except docker.errors.APIError as error:
-            raise _start_error(error, run_args.get("ports")) from None
-        for chunk in container.logs(stream=True, follow=True):
-            print(chunk.decode(errors="replace"), end="")
-        return int(container.wait()["StatusCode"])
-    finally:
-        if not keep:
-            container.remove(force=True)
+            with contextlib.suppress(Exception):
+                self._real.containers.get(kwargs["name"]).remove(force=True)
+            raise _start_error(error, kwargs.get("ports")) from None
+        self.started.append(container)
+        return container
+
+    def __enter__(self) -> TaskContainers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._keep:
+            return
+        for container in self.started:
+            with contextlib.suppress(Exception):  # already gone, or the engine went away
+                container.remove(force=True)
+
+
+class _ClientView:
+    """The real client, except for ``containers.run``."""
+
+    def __init__(self, client: Any, run: Any) -> None:
+        self._client = client
+        self.containers = _ContainersView(client.containers, run)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+class _ContainersView:
+    def __init__(self, containers: Any, run: Any) -> None:
+        self._containers, self.run = containers, run
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._containers, name)
 
 
 def ensure_image(client: Any, image: str) -> str:

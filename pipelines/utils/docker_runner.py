@@ -1,30 +1,50 @@
 """One kfp.local DockerRunner API for ports, environment and volumes on every kfp from 2.7 on.
 
-What kfp.local's Docker task handler does wrong, by version (each fix below is gated on it):
+The fixes below wrap kfp's own code and change only what each bug needs; each is gated on the
+kfp versions that have the bug (``FIXES``) and has a canary test that fails once an installed
+kfp no longer has it, so that the fix can then be retired:
 
-- 2.7-2.13: ``DockerRunner`` takes no ``docker run`` arguments; a pull splits the image name
-  on ':' and crashes on ``registry:5000/name:tag``.
-- 2.14+: arguments are native, but ``volumes=`` is rejected (kubeflow/pipelines#11562), so
-  user volumes become ``mounts``. 2.14-2.15 never remove exited containers.
-- 2.16+: ``auto_remove=True`` is hard-coded and the exit status is read after the container
-  may be gone, which reports a failed task as SUCCESS (kubeflow/pipelines#13332, unfixed as of
-  2.17.3); an ``auto_remove=`` of the user's crashes with "multiple values for keyword argument".
-- 2.17+: a task's ``set_env_variable`` replaces the runner's ``environment`` wholesale.
+- ``runner_args`` (2.7-2.13): ``DockerRunner`` takes no ``docker run`` arguments. kfp's
+  ``DockerTaskHandler.run`` still runs; the runner's arguments reach ``containers.run``.
+- ``image_name`` (2.7-2.13): a pull splits the image name on ':' and crashes on
+  ``registry:5000/name``; the image is pulled (with the name parsed properly) before kfp looks.
+- ``leftover_containers`` (2.14-2.15): exited containers are never removed.
+- ``exit_status`` (2.16 on, kubeflow/pipelines#13332, unfixed as of 2.17.3): ``auto_remove=True``
+  is hard-coded, so the daemon may remove the container before kfp reads its exit status, and
+  a failed task is reported SUCCESS; a user's ``auto_remove=`` crashes with "multiple values".
 
-Patches are applied by :func:`docker_runner` (never at import), once, and only on those versions.
+On every version ``volumes=`` becomes ``mounts`` (kfp 2.14+ rejects it, kubeflow/pipelines#11562),
+ports are published on 127.0.0.1 unless a binding names an address, and since kfp 2.17 merges a
+task's ``set_env_variable`` with the runner's ``environment`` itself (the runner wins), there is
+nothing to do for environments. Patches are applied by :func:`docker_runner` (never at import), once.
 """
 
 from __future__ import annotations
 
+import contextvars
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import kfp
 from kfp import local
-from kfp.local import docker_task_handler, status
+from kfp.local import docker_task_handler
 
-from utils.docker_containers import DockerError, run_container
+from utils.docker_containers import DockerError, TaskContainers, ensure_image
+
+# Fix name -> (first kfp (major, minor) with the bug, first without it; None: still there).
+FIXES: dict[str, tuple[tuple[int, int], tuple[int, int] | None]] = {
+    "runner_args": ((2, 7), (2, 14)),
+    "image_name": ((2, 7), (2, 14)),
+    "leftover_containers": ((2, 14), (2, 16)),
+    "exit_status": ((2, 16), None),
+}
+NATIVE_RUN_ARGS_SINCE = (2, 14)
+# kfp's own functions, kept when a patch replaces the module attribute with a wrapper.
+_ORIGINAL: dict[str, Any] = {}
+# On kfp < 2.14: the runner's arguments of the task being run, for the container wrapper.
+_runner_args: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("runner_args", default=None)
 
 
 def kfp_version() -> tuple[int, int]:
@@ -33,14 +53,11 @@ def kfp_version() -> tuple[int, int]:
     return int(major), int(minor)
 
 
-NATIVE_RUN_ARGS_SINCE = (2, 14)
-TASK_ENV_SINCE = (2, 17)
-# Every released kfp has a container-level bug that run_container fixes: 2.7-2.13 the image
-# name, 2.14-2.15 leftover containers, 2.16+ the exit status. Set an upper bound here once a
-# release fixes kubeflow/pipelines#13332.
-CONTAINER_FIX_UNTIL: tuple[int, int] | None = None
-
-_applied: set[str] = set()
+def needs(fix: str, version: tuple[int, int] | None = None) -> bool:
+    """Whether ``fix`` applies to the installed (or the given) kfp version."""
+    since, until = FIXES[fix]
+    version = version or kfp_version()
+    return since <= version and (until is None or version < until)
 
 
 def docker_runner(
@@ -59,8 +76,9 @@ def docker_runner(
             ``set_env_variable`` where both set one.
         volumes: Host folders to mount, as docker-py takes them: ``{"/host": {"bind":
             "/data", "mode": "ro"}}`` or ``["/host:/data:ro"]``. Sent as bind mounts.
-        **docker_run_args: Any other ``containers.run`` argument (``network_mode``,
-            ``user``, ``mounts``, ``auto_remove=False`` to keep exited containers, ...).
+        **docker_run_args: Any other ``containers.run`` argument (``network_mode``, ``mounts``,
+            ``user`` (default: the host user's uid:gid), ``auto_remove=False`` to keep exited
+            containers, ...).
 
     Returns:
         A DockerRunner to pass to ``kfp.local.init``.
@@ -69,7 +87,9 @@ def docker_runner(
         DockerError: If a volume's host folder does not exist or a spec is malformed.
     """
     apply_patches()
-    args = dict(docker_run_args)
+    # Tasks write their outputs into a bind mount of the run folder: as the host user, they
+    # stay the user's (the image's own user is for the cluster).
+    args = {"user": f"{os.getuid()}:{os.getgid()}", **docker_run_args}
     if ports:
         args["ports"] = loopback_ports(ports)
     if environment:
@@ -128,43 +148,43 @@ def to_mounts(volumes: dict[str, Any] | list[str]) -> list[Any]:
 
 
 def apply_patches() -> None:
-    """Applies the fixes the installed kfp needs; a no-op when applied before."""
-    version = kfp_version()
-    if "container" not in _applied and (CONTAINER_FIX_UNTIL is None or version < CONTAINER_FIX_UNTIL):
-        docker_task_handler.run_docker_container = run_container
-        _applied.add("container")
-    if "run_args" not in _applied and version < NATIVE_RUN_ARGS_SINCE:
-        docker_task_handler.DockerTaskHandler.run = _run_passing_runner_args
-        _applied.add("run_args")
-    if "env" not in _applied and version >= TASK_ENV_SINCE:
-        original = docker_task_handler.DockerTaskHandler.run
-
-        def run_runner_env_wins(self: Any) -> status.Status:
-            runner_env = self.runner.container_run_args.get("environment")
-            if self.env_vars and runner_env:
-                self.env_vars = {**self.env_vars, **_env_dict(runner_env)}
-            return original(self)
-
-        docker_task_handler.DockerTaskHandler.run = run_runner_env_wins
-        _applied.add("env")
+    """Applies the wrappers the installed kfp needs; a no-op when applied before."""
+    if "run_docker_container" not in _ORIGINAL and any(
+        needs(fix) for fix in ("image_name", "leftover_containers", "exit_status")
+    ):
+        _ORIGINAL["run_docker_container"] = docker_task_handler.run_docker_container
+        docker_task_handler.run_docker_container = run_docker_container
+    if "run" not in _ORIGINAL and needs("runner_args"):
+        _ORIGINAL["run"] = docker_task_handler.DockerTaskHandler.run
+        docker_task_handler.DockerTaskHandler.run = _run_with_runner_args
 
 
-def _run_passing_runner_args(self: Any) -> status.Status:
-    """Kfp < 2.14's ``DockerTaskHandler.run``, passing the runner's ``docker run`` arguments on."""
-    import docker
+def run_docker_container(client: Any, image: str, command: list[str], volumes: dict[str, Any], **run_args: Any) -> int:
+    """Runs kfp's own ``run_docker_container`` on a client that removes the container only at the end.
 
-    client = docker.from_env()
-    try:
-        code = docker_task_handler.run_docker_container(
-            client=client,
-            image=self.image,
-            command=self.full_command,
-            volumes=self.get_volumes_to_mount(),
-            **getattr(self.runner, "container_run_args", {}),
+    Its ``containers.run`` drops ``auto_remove`` (so the exit status is still there when kfp
+    reads it) and adds, on kfp < 2.14, the runner's arguments; the container is removed after
+    kfp returns, also on an error or a signal (``auto_remove=False``/``remove=False`` keeps it).
+    """
+    run_args = {**(_runner_args.get() or {}), **run_args}
+    keep = False in (run_args.pop("auto_remove", True), run_args.pop("remove", True))
+    # Pulled here when missing, with the name parsed properly (kfp < 2.14 splits it on ':')
+    # and a clear error when it cannot be pulled; kfp then finds it and pulls nothing.
+    image = ensure_image(client, image)
+    native = kfp_version() >= NATIVE_RUN_ARGS_SINCE
+    with TaskContainers(client, extra_run_args={} if native else run_args, keep=keep) as containers:
+        return _ORIGINAL["run_docker_container"](
+            containers.client, image=image, command=command, volumes=volumes, **(run_args if native else {})
         )
+
+
+def _run_with_runner_args(self: Any) -> Any:
+    """Runs kfp < 2.14's ``DockerTaskHandler.run``, handing the runner's arguments to the container wrapper."""
+    token = _runner_args.set(dict(getattr(self.runner, "container_run_args", {})))
+    try:
+        return _ORIGINAL["run"](self)
     finally:
-        client.close()
-    return status.Status.SUCCESS if code == 0 else status.Status.FAILURE
+        _runner_args.reset(token)
 
 
 def _env_dict(environment: dict[str, str] | list[str]) -> dict[str, str]:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from loguru import logger
 
+from utils.stopping import Stopped, stop_on_signals
+
 
 class PipeFictionError(Exception):
     """An error the user can act on; its message is the whole story (no traceback shown)."""
@@ -15,6 +17,8 @@ class PipeFictionError(Exception):
 def run_cli(main: Callable[[], int]) -> None:
     """Runs a script's ``main`` and exits with its code, or 1 with one clear line on a user error.
 
+    Ctrl-C exits 130; SIGTERM and SIGHUP stop the run the same way and exit 128 + the signal.
+
     Args:
         main: The script's entry point, returning its exit code.
     """
@@ -22,11 +26,15 @@ def run_cli(main: Callable[[], int]) -> None:
     sys.stdout.reconfigure(line_buffering=True)
     logger.remove()
     logger.add(sys.stderr, level="INFO", format="<level>{level: <7}</level> {message}")
+    stop_on_signals()
     try:
         code = main()
     except PipeFictionError as error:
         logger.error(str(error))
         code = 1
+    except Stopped as stopped:
+        logger.warning("stopped by {}", stopped)
+        code = stopped.exit_code
     except KeyboardInterrupt:
         logger.warning("interrupted")
         code = 130

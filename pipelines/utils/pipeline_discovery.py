@@ -82,3 +82,15 @@ def task_names(pipeline: Any) -> list[str]:
             if target is not None and target.WhichOneof("implementation") == "executor_label":
                 names.add(name)
     return sorted(names)
+
+
+if __name__ == "__main__":
+    # `make tasks`: one task name a line, for people and for the Makefile's messages.
+    from utils import settings
+    from utils.errors import run_cli
+
+    def _list() -> int:
+        print("\n".join(task_names(load_pipeline(settings.pipeline_spec()))))
+        return 0
+
+    run_cli(_list)
