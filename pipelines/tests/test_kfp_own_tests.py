@@ -25,7 +25,7 @@ def failures(tmp_path: Path, *plugin: str) -> dict[str, str]:
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", *plugin,
          f"--junitxml={report}", *map(str, SUITES)],
-        cwd=tmp_path, env={"PYTHONPATH": str(PIPELINES_DIR), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path, env={"PYTHONPATH": str(PIPELINES_DIR), "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     cases = ET.parse(report).getroot().iter("testcase")
