@@ -59,7 +59,7 @@ LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 PYTEST_ARGS ?=
 
-.PHONY: tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -123,6 +123,11 @@ test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and 
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory build-image; \
 	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
 	cd $(PIPE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tests (with KFP_VERSION=x.y.z: on that kfp)
+	@$(DOCKER_UP)
+	@$(MAKE) --no-print-directory build-image
+	cd $(PIPE) && $(PY) -m pytest -m docker $(PYTEST_ARGS)
 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
 	cd $(PIPE) && $(PY) bench.py

@@ -64,3 +64,10 @@ def hermetic_settings(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.startswith(("KFP_", "KF_PIPELINES_")) and not name.startswith("KFP_DEBUG"):
             monkeypatch.delenv(name)
+
+
+def pytest_collection_modifyitems(items):
+    """Marks every test that needs the engine or the image as part of the Docker layer."""
+    for item in items:
+        if {"docker_engine", "task_image"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)

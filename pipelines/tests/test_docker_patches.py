@@ -13,6 +13,8 @@ from kfp.local import docker_task_handler
 
 from utils import docker_runner as compat
 
+pytestmark = pytest.mark.docker
+
 
 def test_patches_are_applied_once_and_only_for_this_kfp():
     compat.apply_patches()

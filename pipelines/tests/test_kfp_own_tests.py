@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import PIPELINES_DIR
 
+pytestmark = pytest.mark.docker
+
 KFP_LOCAL = Path(kfp.__file__).parent / "local"
 SUITES = [KFP_LOCAL / name for name in ("docker_task_handler_test.py", "config_test.py")]
 

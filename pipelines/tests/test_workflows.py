@@ -1,6 +1,9 @@
 """The GitHub workflows mirror make test and stay valid (make lint checks them against the schema)."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -29,6 +32,19 @@ def test_ci_runs_what_make_test_runs_on_both_kfp_ends():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: test-package test-pipelines ", makefile, re.M)
     assert "sync --locked" in makefile
+
+
+def test_ci_runs_the_docker_layer_on_every_kfp_minor_from_2_7():
+    job = workflow("ci.yml")["jobs"]["docker-layer"]
+    minors = sorted({tuple(map(int, v.split(".")[:2])) for v in job["strategy"]["matrix"]["kfp"]})
+    assert minors == [(2, minor) for minor in range(7, 18)]
+    assert job["env"]["KFP_VERSION"] == "${{ matrix.kfp }}" and make_targets(job) == ["test-docker-layer"]
+
+
+def test_workflows_pass_actionlint():
+    # actionlint checks the schema, the expressions, and that no action runs on a retired runtime.
+    done = subprocess.run([str(Path(sys.executable).parent / "actionlint")], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ci_caches_uv_downloads_in_every_job():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
-import uuid
 from typing import Any
 
 from utils.errors import PipeFictionError
@@ -20,8 +20,8 @@ class TaskContainers:
 
     Used as a context manager around kfp's ``run_docker_container``: ``client`` stands in for
     the real client; its ``containers.run`` drops ``auto_remove`` (the container must outlive
-    the reading of its exit status), adds ``extra_run_args``, names the container (so one that
-    fails to start can be found and removed) and records it. On leaving the block, for any
+    the reading of its exit status), adds ``extra_run_args`` and records what it started (one
+    that was created but failed to start is found and removed). On leaving the block, for any
     reason (a result, an error, Ctrl-C, SIGTERM), every recorded container is removed unless
     ``keep``; a start failure becomes one clear error (a busy port names the port).
     """
@@ -36,15 +36,22 @@ class TaskContainers:
 
         kwargs.pop("auto_remove", None)
         kwargs = {**kwargs, **self._extra}
-        kwargs.setdefault("name", f"kfp-local-{uuid.uuid4().hex[:12]}")
+        started_at = datetime.datetime.now(datetime.UTC)
         try:
             container = self._real.containers.run(**kwargs)
         except docker.errors.APIError as error:
-            with contextlib.suppress(Exception):
-                self._real.containers.get(kwargs["name"]).remove(force=True)
+            self._remove_created(kwargs.get("image"), started_at)
             raise _start_error(error, kwargs.get("ports")) from None
         self.started.append(container)
         return container
+
+    def _remove_created(self, image: str | None, since: datetime.datetime) -> None:
+        """Removes the container ``containers.run`` created but could not start (docker-py keeps it)."""
+        with contextlib.suppress(Exception):
+            for container in self._real.containers.list(all=True, filters={"status": "created", "ancestor": image}):
+                created = datetime.datetime.fromisoformat(container.attrs["Created"][:26].rstrip("Z") + "+00:00")
+                if created >= since - datetime.timedelta(seconds=1):
+                    container.remove(force=True)
 
     def __enter__(self) -> TaskContainers:
         return self
