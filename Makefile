@@ -42,7 +42,7 @@ DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: sta
 
 PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
 # PIPELINE=module[:function] runs another pipeline than pipeline.py's (e.g. examples.control_flow).
-PIPELINE ?=
+PIPELINE ?= $(PIPE_FICTION_PIPELINE)
 export PIPE_FICTION_PIPELINE := $(PIPELINE)
 # Debugging: TASK is a task's name in the pipeline (`make tasks` lists them).
 TASK ?=
@@ -130,7 +130,7 @@ test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tes
 	cd $(PIPE) && $(PY) -m pytest -m docker $(PYTEST_ARGS)
 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
-	cd $(PIPE) && $(PY) bench.py
+	cd $(PIPE) && $(PY) -m tools.bench
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting (ruff) and the GitHub workflows (actionlint)
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .
@@ -154,7 +154,7 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 # command-line variables, and "$$NAME" is expanded by the shell as one word.
 rename: $(UV) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
 	@test -n "$${NAME:-}" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
-	python3 $(PIPE)/rename_project.py --uv $(UV) -- "$$NAME"
+	python3 $(PIPE)/tools/rename_project.py --uv $(UV) -- "$$NAME"
 
 # The venvs' bytecode is compiled at install time and stays: deleting it would make every task
 # recompile kfp and pandas (their .synced markers would still say "done").

@@ -8,6 +8,7 @@ options: ``python run_in_k8s_cluster.py --help``. ``--compile-only`` just writes
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
     """Parses the pipeline's arguments and the submission options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     pipeline = pipeline or load_pipeline(settings.pipeline_spec())
-    add_pipeline_arguments(parser, pipeline)
+    # Compiling needs no argument values: the run that uses the YAML gives them.
+    compile_only = "--compile-only" in (sys.argv[1:] if argv is None else argv)
+    add_pipeline_arguments(parser, pipeline, required=not compile_only)
     default_yaml = settings.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
     parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
     parser.add_argument("--output", type=Path, default=default_yaml, help=f"the YAML's path (default {default_yaml})")
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     """Compiles, then (unless --compile-only) submits and optionally waits; returns the exit code."""
     pipeline = load_pipeline(settings.pipeline_spec())
     args = parse_args(argv, pipeline)
-    arguments = checked_arguments(pipeline, args)
+    arguments = {} if args.compile_only else checked_arguments(pipeline, args)
     check_task_names(pipeline, args.debug)
     pipeline = with_debugging(
         pipeline, args.debug, debug_port=args.debug_port, debugger=args.debugger, debug_timeout=args.debug_timeout

@@ -1,5 +1,6 @@
-"""Runnable examples of the KFP patterns users ask about, built on the same package and components.
+"""Runnable examples of the KFP patterns users ask about, with small components of their own.
 
-Each module defines a pipeline and a ``main`` that runs it locally: ``python -m examples.<name>``
-from ``pipelines/``. Local execution of some patterns needs a recent kfp (see each module).
+Run one with the same scripts as your pipeline: ``make run-subproc PIPELINE=examples.<name>``
+(or ``run-docker``, ``compile``). Local execution of some patterns needs a recent kfp (see
+each module). They do not use the demo, so they keep working once you replace it.
 """

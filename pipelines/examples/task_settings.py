@@ -2,15 +2,13 @@
 
 All of them compile into the pipeline spec on every kfp from 2.7. kfp.local applies
 ``set_env_variable``, retries and caching from 2.17 and ignores resources (it warns).
-Run: ``python -m examples.task_settings``.
+Run: ``make run-subproc PIPELINE=examples.task_settings``.
 """
 
-from kfp import dsl, local
+from kfp import dsl
 
-from components import IMAGE, generate_data, process_data
+from examples.steps import IMAGE, keyword_share, make_rows
 from utils.debugging import debuggable_component
-from utils.errors import run_cli
-from utils.local_run import init_local
 
 LOCAL_RUN_SINCE = (2, 17)
 
@@ -23,29 +21,19 @@ def report_setting(name: str) -> str:
     return os.environ.get(name, "<unset>")
 
 
-@dsl.pipeline(name="pipe-fiction-task-settings", description="Retries, resources, env vars and caching per task.")
+@dsl.pipeline(name="example-task-settings", description="Retries, resources, env vars and caching per task.")
 def task_settings_pipeline(num_rows: int = 300) -> str:
-    """Generates with retries and resources, processes uncached, reports an env var set on its task."""
-    raw = (
-        generate_data(num_rows=num_rows, seed=1, noise=0.1)
-        .set_display_name("Generate (retried, sized)")
+    """Makes rows with retries and resources, scores them uncached, reports an env var set on its task."""
+    rows = (
+        make_rows(count=num_rows, seed=1)
+        .set_display_name("Make rows (retried, sized)")
         .set_retry(num_retries=2, backoff_duration="5s", backoff_factor=2.0, backoff_max_duration="60s")
         .set_cpu_request("250m")
         .set_cpu_limit("1")
         .set_memory_request("256Mi")
         .set_memory_limit("1Gi")
     )
-    process_data(raw=raw.outputs["dataset"]).set_display_name("Process (never cached)").set_caching_options(False)
-    setting = report_setting(name="PIPE_FICTION_EXAMPLE").set_env_variable("PIPE_FICTION_EXAMPLE", "set-on-task")
+    scored = keyword_share(rows=rows.outputs["rows"], keyword="model")
+    scored.set_display_name("Score (never cached)").set_caching_options(False)
+    setting = report_setting(name="EXAMPLE_SETTING").set_env_variable("EXAMPLE_SETTING", "set-on-task")
     return setting.set_display_name("Report env var").output
-
-
-def main() -> int:
-    """Runs the pipeline with the SubprocessRunner and prints what the task saw."""
-    init_local(local.SubprocessRunner(use_venv=False))
-    print(task_settings_pipeline().outputs["Output"])
-    return 0
-
-
-if __name__ == "__main__":
-    run_cli(main)

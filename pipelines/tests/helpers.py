@@ -1,4 +1,4 @@
-"""Small helpers shared by the test modules (and bench.py): scripts run as a user would, free ports."""
+"""Small helpers shared by the test modules: scripts run as a user would, one-line errors, free ports."""
 
 from __future__ import annotations
 

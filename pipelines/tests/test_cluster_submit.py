@@ -19,14 +19,14 @@ def created_run(server):
 
 def test_submission_sends_the_compiled_pipeline_with_its_arguments(monkeypatch, capsys, kfp_server, tmp_path):
     server = kfp_server()
-    args = ["--num-rows", "123", "--seed", "7", "--output", str(tmp_path / "p.yaml")]
+    args = ["--count", "123", "--output", str(tmp_path / "p.yaml")]
     code, out = submit(monkeypatch, capsys, *args, KFP_HOST=server.url)
     assert code == 0
     run = created_run(server)
     spec = run["pipeline_spec"]
-    assert spec["pipelineInfo"]["name"] == "pipe-fiction-demo"
-    assert set(spec["root"]["dag"]["tasks"]) == {"generate-data", "process-data", "summarize-data"}
-    assert run["runtime_config"]["parameters"] == {"num_rows": 123, "seed": 7, "noise": 0.1}
+    assert spec["pipelineInfo"]["name"] == "fixture-words"
+    assert set(spec["root"]["dag"]["tasks"]) == {"make-words", "write-words", "count-lines"}
+    assert run["runtime_config"]["parameters"] == {"count": 123, "prefix": "w"}
     assert spec == yaml.safe_load((tmp_path / "p.yaml").read_text())
     (experiment,) = server.state.experiments.values()
     assert experiment["display_name"] == "pipe-fiction" and experiment["namespace"] == "kubeflow"
@@ -72,26 +72,26 @@ def test_no_cache_turns_caching_off_for_every_task(monkeypatch, capsys, kfp_serv
 def test_debug_bakes_debugging_into_that_task_and_says_how_to_attach(monkeypatch, capsys, kfp_server):
     server = kfp_server()
     code, out = submit(
-        monkeypatch, capsys, "--debug", "process-data", "--debug-timeout", "600", KFP_HOST=server.url
+        monkeypatch, capsys, "--debug", "write-words", "--debug-timeout", "600", KFP_HOST=server.url
     )  # fmt: skip
     assert code == 0
     executors = created_run(server)["pipeline_spec"]["deploymentSpec"]["executors"]
-    command = " ".join(executors["exec-process-data"]["container"]["command"])
-    assert "pipe_fiction_debug('process-data', True, 5678, 'debugpy', 600.0)" in command
-    generate = " ".join(executors["exec-generate-data"]["container"]["command"])
-    assert "pipe_fiction_debug('generate-data', False" in generate
-    assert "make debug-k8s RUN_ID=run-1 TASK=process-data" in out
+    command = " ".join(executors["exec-write-words"]["container"]["command"])
+    assert "pipe_fiction_debug('write-words', True, 5678, 'debugpy', 600.0)" in command
+    first = " ".join(executors["exec-make-words"]["container"]["command"])
+    assert "pipe_fiction_debug('make-words', False" in first
+    assert "make debug-k8s RUN_ID=run-1 TASK=write-words, then attach 'Pipeline: attach (cluster)'" in out
 
 
 def test_debug_of_an_unknown_task_lists_the_tasks(monkeypatch, capsys):
     code, _ = submit(monkeypatch, capsys, "--debug", "train", "--compile-only")
-    assert code == "no task 'train' in the pipeline; its tasks: generate-data, process-data, summarize-data"
+    assert code == "no task 'train' in the pipeline; its tasks: count-lines, make-words, write-words"
 
 
 def test_compile_only_writes_yaml_and_contacts_nothing(monkeypatch, capsys, tmp_path):
     code, out = submit(monkeypatch, capsys, "--compile-only", "--output", str(tmp_path / "c" / "p.yaml"))
     assert code == 0 and f"Compiled pipeline: {tmp_path / 'c' / 'p.yaml'}" in out
-    assert yaml.safe_load((tmp_path / "c" / "p.yaml").read_text())["pipelineInfo"]["name"] == "pipe-fiction-demo"
+    assert yaml.safe_load((tmp_path / "c" / "p.yaml").read_text())["pipelineInfo"]["name"] == "fixture-words"
 
 
 def test_host_without_scheme_is_refused(monkeypatch, capsys):

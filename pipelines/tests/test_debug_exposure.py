@@ -2,12 +2,11 @@
 
 import pytest
 
-from tests.debug_session import RunningScript
 from tests.helpers import free_port, run_script
+from tools.debug_session import RunningScript
 from utils.debug_bootstrap import WAITING
-from utils.pipeline_discovery import load_pipeline, task_names
 
-FIRST_TASK = task_names(load_pipeline())[0]
+FIRST_TASK = "make-words"  # of tests/fixtures/pipelines.py, which the scripts run here
 
 
 def listening_addresses(port):

@@ -8,8 +8,6 @@ import uuid
 import pytest
 from kfp import dsl
 
-from pipeline import demo_pipeline
-from tests.conftest import expected_summary
 from tests.helpers import free_port
 from utils import settings
 from utils.docker_containers import DockerError
@@ -68,18 +66,6 @@ def fail_after_logging():
 
 def init(tmp_path, **runner_args):
     init_local(docker_runner(**runner_args), tmp_path / "outputs")
-
-
-def test_demo_pipeline_runs_in_containers_with_network_disabled(tmp_path):
-    result = run_pipeline(
-        demo_pipeline,
-        runner=docker_runner(network_mode="none"),
-        pipeline_root=tmp_path,
-        arguments={"num_rows": 300, "seed": 4, "noise": 0.2},
-    )
-    expected = expected_summary(300, 4, 0.2)
-    assert result.metrics == pytest.approx({k: float(v) for k, v in expected.items()})
-    assert sorted(p.name for p in result.run_dir.iterdir()) == ["generate-data", "process-data", "summarize-data"]
 
 
 def test_environment_set_through_the_runner_is_visible_in_the_task(tmp_path):

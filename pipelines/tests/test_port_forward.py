@@ -13,8 +13,8 @@ from utils.port_forward import find_task_pod, forward, kube_api
 from utils.ports import PortInUseError
 
 RUN = "0f1e2d3c"
-FINISHED = f"the pod of task 'process-data' in run {RUN} has finished (Succeeded)"
-NODE = "pipe-fiction-demo-abcde.root.{}.executor"
+FINISHED = f"the pod of task 'train-model' in run {RUN} has finished (Succeeded)"
+NODE = "my-pipeline-abcde.root.{}.executor"
 
 
 def api():
@@ -37,37 +37,37 @@ def kube(monkeypatch, tmp_path):
         server.close()
 
 
-def demo_pods(process_phase="Running"):
+def run_pods(process_phase="Running"):
     return [
-        pod("root-driver", RUN, "pipe-fiction-demo-abcde.root-driver", "Succeeded"),
-        pod("gen", RUN, NODE.format("generate-data"), "Succeeded"),
-        pod("proc-driver", RUN, "pipe-fiction-demo-abcde.root.process-data-driver", "Succeeded"),
-        pod("proc", RUN, NODE.format("process-data"), process_phase),
-        pod("other-run", "ffff", NODE.format("process-data"), "Running"),
+        pod("root-driver", RUN, "my-pipeline-abcde.root-driver", "Succeeded"),
+        pod("gen", RUN, NODE.format("load-rows"), "Succeeded"),
+        pod("proc-driver", RUN, "my-pipeline-abcde.root.train-model-driver", "Succeeded"),
+        pod("proc", RUN, NODE.format("train-model"), process_phase),
+        pod("other-run", "ffff", NODE.format("train-model"), "Running"),
     ]
 
 
 def test_finds_the_running_pod_of_the_task_by_run_label_and_node_name(kube):
-    server = kube(demo_pods())
-    assert find_task_pod(api(), "kubeflow", RUN, "process-data", timeout=5, poll=0.05) == "proc"
+    server = kube(run_pods())
+    assert find_task_pod(api(), "kubeflow", RUN, "train-model", timeout=5, poll=0.05) == "proc"
     assert server.calls[0]["selector"] == f"pipeline/runid={RUN}"
     assert server.calls[0]["path"] == "/api/v1/namespaces/kubeflow/pods"
     assert server.calls[0]["auth"] == "Bearer kube-token"
 
 
 def test_waits_while_the_pod_is_pending(kube):
-    server = kube(lambda call: demo_pods("Pending" if call < 3 else "Running"))
-    assert find_task_pod(api(), "kubeflow", RUN, "process-data", timeout=10, poll=0.05) == "proc"
+    server = kube(lambda call: run_pods("Pending" if call < 3 else "Running"))
+    assert find_task_pod(api(), "kubeflow", RUN, "train-model", timeout=10, poll=0.05) == "proc"
     assert len(server.calls) == 3
 
 
 @pytest.mark.parametrize(
     ("pods", "task", "message"),
     [
-        ([], "process-data", f"no pods of run {RUN} in namespace kubeflow: check RUN_ID and KFP_NAMESPACE"),
-        (demo_pods(), "train", f"no pod of task 'train' in run {RUN}; tasks with pods: generate-data, process-data"),
-        (demo_pods("Succeeded"), "process-data", FINISHED),
-        (demo_pods("Pending"), "process-data", "the pod of task 'process-data' is still Pending after 0.2 s"),
+        ([], "train-model", f"no pods of run {RUN} in namespace kubeflow: check RUN_ID and KFP_NAMESPACE"),
+        (run_pods(), "train", f"no pod of task 'train' in run {RUN}; tasks with pods: load-rows, train-model"),
+        (run_pods("Succeeded"), "train-model", FINISHED),
+        (run_pods("Pending"), "train-model", "the pod of task 'train-model' is still Pending after 0.2 s"),
     ],
     ids=["no-such-run", "no-such-task", "pod-finished", "never-running"],
 )
@@ -81,7 +81,7 @@ def test_lookup_errors_say_what_is_wrong(kube, pods, task, message):
 def test_refused_listing_is_named(kube):
     kube([], status=403)
     with pytest.raises(ClusterError, match=r"refused to list pods in kubeflow \(HTTP 403\)"):
-        find_task_pod(api(), "kubeflow", RUN, "process-data", timeout=1, poll=0.05)
+        find_task_pod(api(), "kubeflow", RUN, "train-model", timeout=1, poll=0.05)
 
 
 def test_no_kubeconfig_is_named():
@@ -136,14 +136,14 @@ def test_forward_refuses_a_busy_local_port():
 
 
 def test_debug_script_reports_a_finished_pod_in_one_line(kube, tmp_path):
-    server = kube(demo_pods("Failed"))
+    server = kube(run_pods("Failed"))
     proc = run_script(
-        "debug_in_k8s_cluster.py", "--run-id", RUN, "--task", "process_data", "--wait-timeout", "1",
+        "debug_in_k8s_cluster.py", "--run-id", RUN, "--task", "train_model", "--wait-timeout", "1",
         KUBECONFIG=str(server.kubeconfig(tmp_path)),
     )  # fmt: skip
-    assert_one_line_error(proc, f"the pod of task 'process-data' in run {RUN} has finished (Failed)")
+    assert_one_line_error(proc, f"the pod of task 'train-model' in run {RUN} has finished (Failed)")
 
 
 def test_debug_script_without_kubeconfig_is_one_line():
-    proc = run_script("debug_in_k8s_cluster.py", "--run-id", RUN, "--task", "process-data")
+    proc = run_script("debug_in_k8s_cluster.py", "--run-id", RUN, "--task", "train-model")
     assert_one_line_error(proc, "no kubeconfig found")

@@ -9,8 +9,8 @@ import uuid
 import kfp
 import pytest
 
-from rename_project import RenameError, check_name, spellings
 from tests.conftest import PIPELINES_DIR
+from tools.rename_project import RenameError, check_name, spellings
 
 ROOT = PIPELINES_DIR.parent
 OLD = ROOT.glob("*-codebase").__next__().name.removesuffix("-codebase")
@@ -31,7 +31,17 @@ def clean_env(**extra):
     Make exports command-line variables (``make test IMAGE=x``) to everything it runs: the copy
     must never see the outer IMAGE, or it would build over the user's image.
     """
-    dropped = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPE_FICTION_IMAGE")
+    dropped = (
+        "MAKEFLAGS",
+        "MAKELEVEL",
+        "MFLAGS",
+        "MAKEOVERRIDES",
+        "IMAGE",
+        "KFP_VERSION",
+        "PIPE_FICTION_IMAGE",
+        "PIPELINE",
+        "PIPE_FICTION_PIPELINE",
+    )
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(extra)
     prefix = spellings(OLD)["upper"] + "_"

@@ -13,7 +13,7 @@ from utils.errors import PipeFictionError
 def test_script_runs_the_pipeline_in_containers_with_data_env_and_no_network(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    args = ["--num-rows", "80", "--no-network", "--data-dir", str(data), "--env", "A=1"]
+    args = ["--count", "2", "--no-network", "--data-dir", str(data), "--env", "A=1"]
     proc = run_script("run_locally_in_docker.py", *args, PIPE_FICTION_OUTPUTS=str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
     assert "Pipeline outputs:" in proc.stdout
@@ -39,7 +39,7 @@ def test_busy_debug_port_is_one_line_naming_the_port():
         busy.bind(("0.0.0.0", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = run_script("run_locally_in_docker.py", "--debug", "process-data", "--debug-port", str(port))
+        proc = run_script("run_locally_in_docker.py", "--debug", "make-words", "--debug-port", str(port))
     assert_one_line_error(proc, f"host port {port} is already in use")
 
 

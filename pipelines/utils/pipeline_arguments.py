@@ -76,12 +76,13 @@ TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
 }
 
 
-def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Any) -> None:
+def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Any, required: bool = True) -> None:
     """Adds one option per pipeline input: name, type, default; required where there is none.
 
     Args:
         parser: The run script's parser.
         pipeline: The ``@dsl.pipeline`` whose inputs become options.
+        required: Make inputs without a default required options (not when only compiling).
 
     Raises:
         PipelineArgumentError: If an input is not a parameter (an artifact) or clashes with a
@@ -97,16 +98,16 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Any) -> No
         if flag in taken:
             raise PipelineArgumentError(f"pipeline input {name!r} clashes with the script's {flag}: rename the input")
         parse, words = TYPES[kind]
-        required = spec.default is None and not spec.optional
+        needed = spec.default is None and not spec.optional
         shown = json.dumps(spec.default) if kind in ("List", "Dict") else spec.default
         group.add_argument(
             flag,
             dest=_DEST + name,
             type=parse,
-            required=required,
+            required=needed and required,
             default=spec.default,
             metavar=words.upper().replace(" ", "_").replace("/", "_"),
-            help=f"{words}; required" if required else f"{words} (default {shown})",
+            help=f"{words}; required" if needed else f"{words} (default {shown})",
         )
 
 

@@ -1,6 +1,6 @@
-"""Drives a real debug session: a run script with --debug, a DAP client attached, a breakpoint hit.
+"""Drives a run script as a user would: its output line by line, and a debug session attached to it.
 
-Shared by the debugging tests and ``make bench`` (time to breakpoint).
+Shared by the tests and ``make bench`` (time to the debugger's first stop).
 """
 
 from __future__ import annotations
@@ -12,24 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from tests.dap_client import DapClient
+from tools.dap_client import DapClient
 from utils.debug_bootstrap import WAITING
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
-CODEBASE = PIPELINES_DIR.parent / "pipe-fiction-codebase"
-PROCESSOR = CODEBASE / "pipe_fiction" / "data_processor.py"
-# Stop where DataProcessor.clean has found the repeated lines; `frame` is its input.
-BREAK_AT_CODE = "out = out.loc[~repeated].reset_index(drop=True)"
-
-
-def breakpoint_line() -> int:
-    """The line of BREAK_AT_CODE in data_processor.py (1-based)."""
-    lines = PROCESSOR.read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if line.strip() == BREAK_AT_CODE)
 
 
 class RunningScript:
@@ -82,8 +70,10 @@ class RunningScript:
             time.sleep(0.1)  # let the collector take the last lines
 
     def stop(self) -> None:
-        """Stops the script as a user's tools would (SIGTERM: it removes its containers), then
-        kills whatever of its process group is left."""
+        """Stops the script as a user's tools would, then kills whatever of its process group is left.
+
+        SIGTERM first: the script then removes its task containers, which SIGKILL would leave.
+        """
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -97,44 +87,28 @@ class RunningScript:
         return "".join(self.lines)
 
 
-@dataclass
-class DebugObservation:
-    """What a debug session saw, for the caller to assert on."""
+def seconds_to_first_stop(script: str, task: str, port: int, timeout: float = 180, **env: str | None) -> float:
+    """Seconds from starting ``script --debug task`` to a DAP client's stop at the task's first line.
 
-    entry_frame: dict[str, Any]
-    breakpoint_frame: dict[str, Any]
-    local_names: set[str]
-    rows_seen: str
-    seconds_to_breakpoint: float
-    exit_code: int
-    output: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    The session VS Code has: attach, stop at the top of the component body, continue to the end.
 
-
-def debug_processor_run(
-    script: str, port: int, num_rows: int, path_mappings: list[dict[str, str]] | None = None, timeout: float = 180
-) -> DebugObservation:
-    """Runs ``script --debug process-data``, attaches, breaks in DataProcessor.clean, reads, continues."""
-    line = breakpoint_line()
-    run = RunningScript([script, "--num-rows", str(num_rows), "--debug", "process-data", "--debug-port", str(port)])
+    Raises:
+        AssertionError: If the task never waits, nobody can attach, or the run then fails.
+    """
+    run = RunningScript([script, "--debug", task, "--debug-port", str(port)], env=env)
     try:
         run.wait_for(WAITING, timeout)
         client = DapClient("127.0.0.1", port)
         try:
-            client.attach({str(PROCESSOR): [line]}, path_mappings)
-            entry = client.event("stopped", timeout)
-            entry_frame = client.top_frame(entry["threadId"])
-            client.request("continue", threadId=entry["threadId"])
+            client.attach({})
             stop = client.event("stopped", timeout)
             seconds = time.monotonic() - run.started
-            frame = client.top_frame(stop["threadId"])
-            names = set(client.locals(frame["id"]))
-            rows = client.evaluate("len(frame)", frame["id"])
             client.request("continue", threadId=stop["threadId"])
         finally:
             client.close()
         code = run.finish(timeout)
     finally:
-        if run.proc.poll() is None:
-            run.stop()
-    return DebugObservation(entry_frame, frame, names, rows, seconds, code, run.output())
+        run.stop()
+    if code != 0:
+        raise AssertionError(f"the debugged run failed ({code}):\n{run.output()[-2000:]}")
+    return seconds

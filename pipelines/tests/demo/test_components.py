@@ -7,7 +7,8 @@ from kfp.dsl import Dataset, Metrics
 
 from components import generate_data, process_data, summarize_data
 from pipe_fiction import DataGenerator, DataProcessor
-from tests.conftest import expected_summary, read_json
+from tests.conftest import read_json
+from tests.demo.conftest import expected_summary
 
 
 def test_generate_data_writes_the_generated_rows_as_csv(subprocess_runner):
