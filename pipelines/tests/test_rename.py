@@ -9,7 +9,9 @@ import uuid
 import kfp
 import pytest
 
+from tests import copies
 from tests.conftest import PIPELINES_DIR
+from tests.copies import clone, ok
 from tools.rename_project import RenameError, check_name, spellings
 
 ROOT = PIPELINES_DIR.parent
@@ -18,48 +20,12 @@ NEW = "acme-ml" if OLD != "acme-ml" else "zeta-ml"  # differs from the current n
 OLD_PATTERN = re.compile("|".join(re.escape(v) for v in spellings(OLD).values()))
 
 
-def clone(tmp_path):
-    """A clone of this repository's HEAD, as a user's fresh copy."""
-    target = tmp_path / "copy"
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
-    return target
+RENAME = (spellings(OLD)["upper"] + "_", spellings(NEW)["upper"] + "_")
 
 
-def clean_env(**extra):
-    """The environment for a nested make: no outer make's flags or image, this project's variables renamed.
-
-    Make exports command-line variables (``make test IMAGE=x``) to everything it runs: the copy
-    must never see the outer IMAGE, or it would build over the user's image.
-    """
-    dropped = (
-        "MAKEFLAGS",
-        "MAKELEVEL",
-        "MFLAGS",
-        "MAKEOVERRIDES",
-        "IMAGE",
-        "KFP_VERSION",
-        "PIPE_FICTION_IMAGE",
-        "PIPELINE",
-        "PIPE_FICTION_PIPELINE",
-    )
-    env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(extra)
-    prefix = spellings(OLD)["upper"] + "_"
-    for key in [k for k in env if k.startswith(prefix)]:
-        env[key.replace(prefix, spellings(NEW)["upper"] + "_")] = env.pop(key)
-    return env
-
-
-def make(copy, *args, timeout=300, **extra):
-    """Runs make in the copy as a user would, in a clean environment."""
-    return subprocess.run(
-        ["make", *args], cwd=copy, capture_output=True, text=True, env=clean_env(**extra), timeout=timeout
-    )
-
-
-def ok(done):
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    return done
+def make(copy, *args, **kwargs):
+    """make in a (soon) renamed copy: this project's variables carry the new name."""
+    return copies.make(copy, *args, rename=RENAME, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +93,8 @@ def locked_kfp() -> str:
 
 
 ON_LOCKED_KFP = pytest.mark.skipif(
-    kfp.__version__ != locked_kfp(), reason=f"runs once, on the locked kfp {locked_kfp()}"
+    kfp.__version__ != locked_kfp() or bool(os.environ.get(copies.NESTED)),
+    reason=f"runs once, on the locked kfp {locked_kfp()}, and not again inside a copy's own make test",
 )
 
 
