@@ -40,7 +40,8 @@ EXTRA_CA_BUNDLE ?=
 export PIPE_FICTION_IMAGE := $(IMAGE)
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 
-PIPELINE_YAML ?= $(PIPE)/build/pipe-fiction-demo.yaml
+PIPELINE_YAML ?=
+export PIPELINE_YAML
 # PIPELINE=module[:function] runs another pipeline than pipeline.py's (e.g. examples.control_flow).
 PIPELINE ?= $(PIPE_FICTION_PIPELINE)
 export PIPE_FICTION_PIPELINE := $(PIPELINE)
@@ -52,7 +53,8 @@ DEBUGGER ?=
 TIMEOUT ?=
 ARGS ?=
 # What users type reaches the scripts as environment variables, expanded by the shell as data
-# (never parsed as shell text): "$$TASK" is one word, $$ARGS splits into words.
+# (never parsed as shell text): "$$TASK" is one word; ARGS is split by the scripts themselves,
+# with shell quoting rules, in utils/settings.py.
 export TASK PORT RUN_ID DEBUGGER TIMEOUT ARGS
 DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
 LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
@@ -85,7 +87,7 @@ $(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
 
 run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
-	cd $(PIPE) && exec $(PY) run_locally_in_subproc.py $$ARGS
+	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py
 
 build-image: ## Build the task image (IMAGE=name:tag, BASE_IMAGE=python base, EXTRA_CA_BUNDLE=pem)
 	@$(DOCKER_UP)
@@ -101,18 +103,18 @@ image-present:
 	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
 
 run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
-	cd $(PIPE) && exec $(PY) run_locally_in_docker.py $$ARGS
+	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py
 
 tasks: $(PIPE)/$(PIPE_VENV)/.synced ## List the pipeline's tasks (the names TASK= takes)
 	@$(LIST_TASKS)
 
 debug-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debugger in a subprocess (TASK=<task> PORT=5678)
 	$(NEED_TASK)
-	cd $(PIPE) && exec $(PY) run_locally_in_subproc.py $(DEBUG_ARGS) $$ARGS
+	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py $(DEBUG_ARGS)
 
 debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waiting for a debugger in its container (TASK=<task> PORT=5678)
 	$(NEED_TASK)
-	cd $(PIPE) && exec $(PY) run_locally_in_docker.py $(DEBUG_ARGS) $$ARGS
+	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py $(DEBUG_ARGS)
 
 test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
 
@@ -139,11 +141,11 @@ lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting (ruff) and the G
 format: $(PIPE)/$(PIPE_VENV)/.synced ## Fix lint and format with ruff
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check --fix . && $(PIPE)/$(PIPE_VENV)/bin/ruff format .
 
-compile: $(PIPE)/$(PIPE_VENV)/.synced ## Compile the pipeline to YAML (PIPELINE_YAML=path)
-	cd $(PIPE) && $(PY) run_in_k8s_cluster.py --compile-only --output $(PIPELINE_YAML)
+compile: $(PIPE)/$(PIPE_VENV)/.synced ## Compile the pipeline to YAML (default pipelines/build/<name>.yaml; PIPELINE_YAML=path)
+	cd $(PIPE) && exec $(PY) run_in_k8s_cluster.py --compile-only $${PIPELINE_YAML:+--output "$$PIPELINE_YAML"}
 
 run-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Submit the pipeline to KFP (KFP_* settings; ARGS="--wait", "--debug <task>")
-	cd $(PIPE) && exec $(PY) run_in_k8s_cluster.py $$ARGS
+	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_in_k8s_cluster.py
 
 debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster task's debugger (RUN_ID=... TASK=...)
 	@test -n "$${RUN_ID:-}" || { echo "Name the run: make debug-k8s RUN_ID=<id from make run-k8s> TASK=<task>" >&2; exit 2; }

@@ -8,7 +8,6 @@ options: ``python run_in_k8s_cluster.py --help``. ``--compile-only`` just writes
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     pipeline = pipeline or load_pipeline(settings.pipeline_spec())
     # Compiling needs no argument values: the run that uses the YAML gives them.
-    compile_only = "--compile-only" in (sys.argv[1:] if argv is None else argv)
+    compile_only = "--compile-only" in settings.command_line(argv)
     add_pipeline_arguments(parser, pipeline, required=not compile_only)
     default_yaml = settings.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
     parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
@@ -47,7 +46,7 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
 def main(argv: list[str] | None = None) -> int:
     """Compiles, then (unless --compile-only) submits and optionally waits; returns the exit code."""
     pipeline = load_pipeline(settings.pipeline_spec())
-    args = parse_args(argv, pipeline)
+    args = parse_args(settings.command_line(argv), pipeline)
     arguments = {} if args.compile_only else checked_arguments(pipeline, args)
     check_task_names(pipeline, args.debug)
     pipeline = with_debugging(

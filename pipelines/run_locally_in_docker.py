@@ -67,7 +67,7 @@ def task_environment(pairs: list[str], debug_env: dict[str, str]) -> dict[str, s
 def main(argv: list[str] | None = None) -> int:
     """Checks Docker, runs the pipeline in containers and prints its outputs; returns the exit code."""
     pipeline = load_pipeline(settings.pipeline_spec())
-    args = parse_args(argv, pipeline)
+    args = parse_args(settings.command_line(argv), pipeline)
     arguments = checked_arguments(pipeline, args)
     debug_env = debug_environment(args, pipeline)
     address = str(args.debug_publish_address)

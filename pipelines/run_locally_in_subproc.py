@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
 def main(argv: list[str] | None = None) -> int:
     """Runs the pipeline and prints its outputs; returns the exit code."""
     pipeline = load_pipeline(settings.pipeline_spec())
-    args = parse_args(argv, pipeline)
+    args = parse_args(settings.command_line(argv), pipeline)
     arguments = checked_arguments(pipeline, args)
     debug_env = debug_environment(args, pipeline)
     # Tasks inherit this environment: their own prints then reach the terminal as they happen.

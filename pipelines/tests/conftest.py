@@ -35,6 +35,7 @@ def hermetic_settings(monkeypatch, tmp_path):
     import os
 
     monkeypatch.setenv("PIPE_FICTION_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.delenv("PIPE_FICTION_ARGS", raising=False)
     # The machinery is tested on the tests' own pipelines; tests/demo/ switches back to pipeline.py.
     monkeypatch.setenv("PIPE_FICTION_PIPELINE", "tests.fixtures.pipelines")
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent-kubeconfig"))

@@ -8,6 +8,7 @@ the outer make's flags, image or pipeline choice: make exports command-line vari
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -52,3 +53,20 @@ def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     """The finished make, asserted to have succeeded (its output's end shown if not)."""
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     return done
+
+
+def locked_kfp() -> str:
+    """The kfp version in pipelines/uv.lock."""
+    lock = (ROOT / "pipelines" / "uv.lock").read_text()
+    return re.search(r'name = "kfp"\nversion = "([^"]+)"', lock).group(1)
+
+
+def once_on_the_locked_kfp():
+    """Skips a test of whole copies but on the locked kfp, and inside a copy's own make test."""
+    import kfp
+    import pytest
+
+    return pytest.mark.skipif(
+        kfp.__version__ != locked_kfp() or bool(os.environ.get(NESTED)),
+        reason=f"runs once, on the locked kfp {locked_kfp()}, and not again inside a copy's own make test",
+    )

@@ -6,7 +6,6 @@ which are deleted. Everything else (scripts, utils, Makefile, VS Code, machinery
 """
 
 import contextlib
-import os
 import re
 import shutil
 import subprocess
@@ -15,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.copies import NESTED, clean_env, clone, make, ok
+from tests.copies import NESTED, clean_env, clone, make, ok, once_on_the_locked_kfp
 from tests.helpers import free_port
 from tools.dap_client import DapClient
 from utils.debug_bootstrap import WAITING
 
 YOURS = Path(__file__).parent / "fixtures" / "your_project"
-pytestmark = pytest.mark.skipif(bool(os.environ.get(NESTED)), reason="this run is a swapped copy's own make test")
+pytestmark = once_on_the_locked_kfp()
 
 
 def swap_in_your_project(copy: Path) -> Path:

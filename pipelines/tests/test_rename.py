@@ -1,12 +1,10 @@
 """make rename: refuses bad names, dirty trees and shell text; a renamed copy keeps no old name and works."""
 
 import contextlib
-import os
 import re
 import subprocess
 import uuid
 
-import kfp
 import pytest
 
 from tests import copies
@@ -87,15 +85,7 @@ def test_a_failure_midway_puts_the_tree_back(tmp_path):
     assert git_status(copy) == ""
 
 
-def locked_kfp() -> str:
-    lock = (PIPELINES_DIR / "uv.lock").read_text()
-    return re.search(r'name = "kfp"\nversion = "([^"]+)"', lock).group(1)
-
-
-ON_LOCKED_KFP = pytest.mark.skipif(
-    kfp.__version__ != locked_kfp() or bool(os.environ.get(copies.NESTED)),
-    reason=f"runs once, on the locked kfp {locked_kfp()}, and not again inside a copy's own make test",
-)
+ON_LOCKED_KFP = copies.once_on_the_locked_kfp()
 
 
 @pytest.fixture(scope="module")

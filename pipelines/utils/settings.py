@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import io
 import os
+import shlex
+import sys
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -82,6 +84,24 @@ def image() -> str:
     The default is what ``make build-image`` tags, so a fresh clone needs no setting.
     """
     return get("PIPE_FICTION_IMAGE") or f"{IMAGE_NAME}:{package_version()}"
+
+
+def command_line(argv: list[str] | None = None) -> list[str]:
+    """A run script's arguments: ``argv`` if given, else its own plus ``PIPE_FICTION_ARGS``.
+
+    The Makefile hands ``ARGS`` over in ``PIPE_FICTION_ARGS``, split here with shell quoting
+    rules (``--sentence 'two words'``) but never run by a shell.
+
+    Raises:
+        SettingsError: If the quotes in it do not pair up.
+    """
+    if argv is not None:
+        return argv
+    raw = os.environ.get("PIPE_FICTION_ARGS", "")
+    try:
+        return sys.argv[1:] + shlex.split(raw)
+    except ValueError as error:
+        raise SettingsError(f"ARGS={raw!r}: {error}") from None
 
 
 def pipeline_spec() -> str | None:
