@@ -31,10 +31,11 @@ PKG_PY := $(PKG)/.venv/bin/python
 # The image: tagged with the package version; kfp and debugpy at the pipelines lock's versions
 # (or KFP_VERSION), so the image and the venv that compiles the components always agree.
 lock_version = $(shell grep -A1 '^name = "$(1)"$$' $(PIPE)/uv.lock | sed -n 's/^version = "\(.*\)"$$/\1/p')
-PKG_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' $(PKG)/pyproject.toml | head -n 1)
 IMAGE_KFP := $(or $(KFP_VERSION),$(call lock_version,kfp))
 DEBUGPY_VERSION := $(call lock_version,debugpy)
-IMAGE ?= pipe-fiction:$(PKG_VERSION)$(if $(KFP_VERSION),-kfp$(KFP_VERSION))
+ifndef IMAGE
+IMAGE := $(shell python3 $(PIPE)/utils/image_tag.py $(KFP_VERSION))
+endif
 BASE_IMAGE ?= python:3.12-slim
 EXTRA_CA_BUNDLE ?=
 export PIPE_FICTION_IMAGE := $(IMAGE)

@@ -10,9 +10,19 @@ from tests.helpers import assert_one_line_error, run_script
 from utils import settings
 
 
-def test_default_image_is_tagged_with_the_package_version(monkeypatch):
+def test_default_image_is_tagged_with_the_package_version_and_agrees_with_make(monkeypatch):
+    import subprocess
+
+    import kfp
+
+    from utils.image_tag import locked_version
+
     monkeypatch.delenv("PIPE_FICTION_IMAGE", raising=False)
-    assert settings.image() == f"pipe-fiction:{pipe_fiction_version()}"
+    suffix = "" if kfp.__version__ == locked_version("kfp") else f"-kfp{kfp.__version__}"
+    assert settings.image() == f"pipe-fiction:{pipe_fiction_version()}{suffix}"
+    make = ["make", "-s", "-n", "build-image", f"KFP_VERSION={kfp.__version__}"]
+    dry_run = subprocess.run(make, cwd=PIPELINES_DIR.parent, capture_output=True, text=True, check=True).stdout
+    assert f"--tag {settings.image()} " in dry_run
 
 
 def test_local_outputs_default_to_the_pipelines_folder(monkeypatch):

@@ -13,17 +13,15 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
 from utils.errors import PipeFictionError
+from utils.image_tag import default_image
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
-PACKAGE_DIST = "pipe-fiction"
-IMAGE_NAME = "pipe-fiction"
 
 
 def env_file() -> Path:
@@ -70,20 +68,15 @@ def _dotenv(path: str, mtime_ns: int) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
-def package_version() -> str:
-    """Returns the installed version of the ML package (the image tag comes from it)."""
-    try:
-        return version(PACKAGE_DIST)
-    except PackageNotFoundError:
-        return "latest"
-
-
 def image() -> str:
-    """The image every component runs in: ``PIPE_FICTION_IMAGE``, else ``pipe-fiction:<version>``.
+    """The image every component runs in: ``PIPE_FICTION_IMAGE``, else the default tag.
 
-    The default is what ``make build-image`` tags, so a fresh clone needs no setting.
+    The default (:func:`utils.image_tag.default_image`, for the kfp installed here) is what
+    ``make build-image`` tags, so a fresh clone needs no setting.
     """
-    return get("PIPE_FICTION_IMAGE") or f"{IMAGE_NAME}:{package_version()}"
+    import kfp
+
+    return get("PIPE_FICTION_IMAGE") or default_image(kfp.__version__)
 
 
 def command_line(argv: list[str] | None = None) -> list[str]:
@@ -122,8 +115,12 @@ def local_outputs_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """The host folder Docker runs mount read-only at /data: ``PIPE_FICTION_DATA``, else ``pipelines/data``."""
-    raw = get("PIPE_FICTION_DATA") or str(PIPELINES_DIR / "data")
+    """The data folder: ``PIPE_FICTION_DATA_DIR``, else ``pipelines/data``.
+
+    One name on both sides: on the host it names the folder Docker runs mount read-only at
+    /data; in a Docker task it is set to /data, so a component reads the same variable anywhere.
+    """
+    raw = get("PIPE_FICTION_DATA_DIR") or str(PIPELINES_DIR / "data")
     return Path(raw).expanduser().resolve()
 
 
