@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -56,7 +57,7 @@ class Identity:
                 return handler.redirect(f"/oauth2/callback?code=c1&state={quote(query.get('state', ['/'])[0])}", 303)
             return handler.reply(200, '<form method="post"><button name="approval" value="approve">', "html")
         if path == "/oauth2/callback":
-            session = f"s{next(self._ids)}"
+            session = f"session-{next(self._ids)}-{secrets.token_hex(8)}"  # unmistakable in any output
             self.sessions.add(session)
             headers = {"Set-Cookie": f"{SESSION_COOKIE}={session}; Path=/; HttpOnly"}
             return handler.redirect(query.get("state", ["/"])[0], 302, headers)

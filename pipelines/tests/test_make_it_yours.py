@@ -115,7 +115,7 @@ def test_make_run_docker_and_make_test_pass_under_a_tag_of_their_own(your_copy, 
         assert report.read_text() == "containers" and "Pipeline outputs: none" in run.stdout
         test = make(your_copy, "test", f"IMAGE={tag}", "PYTEST_ARGS=-q -p no:cacheprovider", timeout=1500,
                     **{NESTED: "1"})  # fmt: skip
-        failures = [line for line in test.stdout.splitlines() if line.startswith(("FAILED", "ERROR", "E  "))]
+        failures = [line for line in test.stdout.splitlines() if line.startswith(("FAILED", "ERROR", "E "))]
         assert test.returncode == 0, "\n".join(failures[:40]) or (test.stdout + test.stderr)[-3000:]
         assert re.search(r"\d+ passed", test.stdout)
     finally:

@@ -6,6 +6,7 @@ import pytest
 
 import pipe_fiction
 from tests.conftest import PIPELINES_DIR
+from tests.copies import clean_env
 from tests.helpers import assert_one_line_error, run_script
 from utils import settings
 
@@ -21,7 +22,8 @@ def test_default_image_is_tagged_with_the_package_version_and_agrees_with_make(m
     suffix = "" if kfp.__version__ == locked_version("kfp") else f"-kfp{kfp.__version__}"
     assert settings.image() == f"pipe-fiction:{pipe_fiction_version()}{suffix}"
     make = ["make", "-s", "-n", "build-image", f"KFP_VERSION={kfp.__version__}"]
-    dry_run = subprocess.run(make, cwd=PIPELINES_DIR.parent, capture_output=True, text=True, check=True).stdout
+    env = clean_env()  # no IMAGE an outer `make test IMAGE=...` exported
+    dry_run = subprocess.run(make, cwd=PIPELINES_DIR.parent, env=env, capture_output=True, text=True, check=True).stdout
     assert f"--tag {settings.image()} " in dry_run
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,17 +110,18 @@ def run_pipeline(
     """
     root = init_local(runner, pipeline_root)
     before = {p for p in root.iterdir() if p.is_dir()}
+    failed: list[str] = []
     try:
-        with warnings.catch_warnings(), task_output(verbose):
+        with warnings.catch_warnings(), task_output(verbose), _recording_failures(failed):
             for message in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=message)
             task = pipeline_func(**arguments)
     except RuntimeError as error:
-        message = _ANSI.sub("", str(error))
-        match = _FAILED_TASK.search(message)
-        if match is None:
+        # The failed task from kfp's own fail stack (innermost first); its message otherwise.
+        match = _FAILED_TASK.search(_ANSI.sub("", str(error)))
+        if not failed and match is None:
             raise
-        raise TaskFailedError(match.group(1)) from None
+        raise TaskFailedError(failed[0] if failed else match.group(1)) from None
     declared = list((pipeline_func.component_spec.outputs or {}).keys())
     produced = dict(getattr(task, "outputs", None) or {})
     # Only the declared outputs: kfp 2.7 adds the producing task's key beside "Output".
@@ -127,6 +129,32 @@ def run_pipeline(
     new_dirs = sorted((p for p in root.iterdir() if p.is_dir() and p not in before), key=lambda p: p.stat().st_mtime)
     run_dir = new_dirs[-1] if new_dirs else root
     return LocalRunResult(outputs=outputs, run_dir=run_dir)
+
+
+@contextlib.contextmanager
+def _recording_failures(failed: list[str]) -> Iterator[None]:
+    """Records the fail stack kfp's orchestrator reports, while a pipeline runs (kfp 2.7 to 2.17).
+
+    kfp raises a RuntimeError whose only trace of the failed task is its coloured message; the
+    orchestrator's ``log_and_maybe_raise_for_failure`` gets the task names as a list. Wrapped
+    for the block only; where a kfp has no such function, the message is read instead.
+    """
+    from kfp.local import pipeline_orchestrator
+
+    original = getattr(pipeline_orchestrator, "log_and_maybe_raise_for_failure", None)
+    if original is None:
+        yield
+        return
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        failed[:] = list(kwargs.get("fail_stack", args[2] if len(args) > 2 else []))
+        return original(*args, **kwargs)
+
+    pipeline_orchestrator.log_and_maybe_raise_for_failure = recording
+    try:
+        yield
+    finally:
+        pipeline_orchestrator.log_and_maybe_raise_for_failure = original
 
 
 def format_result(result: LocalRunResult) -> str:
