@@ -35,3 +35,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def assert_usage_error(parse_args, args: list[str], message: str, capsys) -> None:
+    """``parse_args(args)`` exits 2 with argparse's one line, which holds ``message``."""
+    import pytest
+
+    with pytest.raises(SystemExit) as caught:
+        parse_args(args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err.strip().splitlines()[-1]

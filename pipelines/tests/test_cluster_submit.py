@@ -9,7 +9,7 @@ import run_in_k8s_cluster
 from tests.cluster_helpers import submit
 from tests.conftest import PIPELINES_DIR
 from tests.fake_kfp_api import KfpState
-from tests.helpers import assert_one_line_error, free_port, run_script
+from tests.helpers import assert_one_line_error, assert_usage_error, free_port, run_script
 
 
 def created_run(server):
@@ -148,7 +148,4 @@ def test_make_run_k8s_submits_and_waits(kfp_server):
     ],
 )
 def test_bad_option_values_are_one_argparse_line(args, message, capsys):
-    with pytest.raises(SystemExit) as caught:
-        run_in_k8s_cluster.parse_args(args)
-    assert caught.value.code == 2
-    assert message in capsys.readouterr().err.strip().splitlines()[-1]
+    assert_usage_error(run_in_k8s_cluster.parse_args, args, message, capsys)

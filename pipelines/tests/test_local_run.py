@@ -8,7 +8,7 @@ from kfp import local
 
 import run_locally_in_subproc
 from tests.fixtures import pipelines as fixtures
-from tests.helpers import run_script
+from tests.helpers import assert_usage_error, run_script
 from utils.errors import run_cli
 from utils.local_run import LocalRunResult, TaskFailedError, format_result, run_pipeline
 
@@ -99,10 +99,7 @@ def test_every_parameter_type_arrives_in_the_task(tmp_path):
     ],
 )
 def test_script_rejects_bad_arguments(args, message, capsys):
-    with pytest.raises(SystemExit) as caught:
-        run_locally_in_subproc.parse_args(args)
-    assert caught.value.code == 2
-    assert message in capsys.readouterr().err.strip().splitlines()[-1]
+    assert_usage_error(run_locally_in_subproc.parse_args, args, message, capsys)
 
 
 def test_runs_leave_no_kfp_workspace_folders_in_the_temp_directory(tmp_path):

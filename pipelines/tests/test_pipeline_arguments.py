@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from tests.fixtures import pipelines as fixtures
+from tests.helpers import assert_usage_error
 from utils.pipeline_arguments import (
     PipelineArgumentError,
     add_pipeline_arguments,
@@ -50,10 +51,7 @@ def test_help_names_each_option_with_its_type_and_default():
     ],
 )
 def test_bad_values_are_one_argparse_line(argv, message, capsys):
-    with pytest.raises(SystemExit) as caught:
-        parse(fixtures.every_type_pipeline, *argv)
-    assert caught.value.code == 2
-    assert message in capsys.readouterr().err.strip().splitlines()[-1]
+    assert_usage_error(lambda args: parse(fixtures.every_type_pipeline, *args), argv, message, capsys)
 
 
 def test_required_inputs_are_optional_when_only_compiling():
