@@ -132,7 +132,7 @@ def main() -> int:
     measure(rows, "image rebuild after a one-line change", rebuild_seconds)
     print(f"{pipeline.name}: {len(tasks)} tasks, default arguments, median of {args.repeat} runs")
     for name, seconds in rows:
-        print(f"  {name:<55} {seconds:6.2f} s")
+        print(f"  {name:<60} {seconds:6.2f} s")
     return 0
 
 
