@@ -61,12 +61,13 @@ def locked_kfp() -> str:
     return re.search(r'name = "kfp"\nversion = "([^"]+)"', lock).group(1)
 
 
-def once_on_the_locked_kfp():
-    """Skips a test of whole copies but on the locked kfp, and inside a copy's own make test."""
+def once_on_the_locked_kfp(also_in_copies: bool = True):
+    """Skips a test of whole copies but on the locked kfp (and, unless ``also_in_copies``, in a copy)."""
     import kfp
     import pytest
 
+    nested = bool(os.environ.get(NESTED)) and not also_in_copies
     return pytest.mark.skipif(
-        kfp.__version__ != locked_kfp() or bool(os.environ.get(NESTED)),
+        kfp.__version__ != locked_kfp() or nested,
         reason=f"runs once, on the locked kfp {locked_kfp()}, and not again inside a copy's own make test",
     )

@@ -20,7 +20,7 @@ from tools.dap_client import DapClient
 from utils.debug_bootstrap import WAITING
 
 YOURS = Path(__file__).parent / "fixtures" / "your_project"
-pytestmark = once_on_the_locked_kfp()
+pytestmark = once_on_the_locked_kfp(also_in_copies=False)
 
 
 def swap_in_your_project(copy: Path) -> Path:
@@ -36,6 +36,10 @@ def swap_in_your_project(copy: Path) -> Path:
     for name in ("components.py", "pipeline.py", "pipeline_with_outputs.py"):
         shutil.copy(YOURS / name, copy / "pipelines" / name)
     shutil.rmtree(copy / "pipelines" / "tests" / "demo")
+    # Committed, as a user would: the copy's own tests that clone it (make rename) see the swap.
+    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+    identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", *identity, "commit", "--quiet", "-m", "My project"], cwd=copy, check=True)
     return copy
 
 
@@ -45,7 +49,8 @@ def your_copy(tmp_path_factory):
 
 
 def only_edits_allowed(copy: Path) -> list[str]:
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=copy, capture_output=True, text=True).stdout
+    changed = ["git", "diff", "--name-status", "HEAD~1", "HEAD"]
+    status = subprocess.run(changed, cwd=copy, capture_output=True, text=True, check=True).stdout
     allowed = re.compile(r"pipe-fiction-codebase/(pipe_fiction|tests)/|pipelines/(components|pipeline\w*)\.py|"
                          r"pipelines/tests/demo/")  # fmt: skip
     return [line for line in status.splitlines() if not allowed.search(line)]
