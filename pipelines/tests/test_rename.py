@@ -103,7 +103,9 @@ def renamed_copy(tmp_path_factory):
 
 @ON_LOCKED_KFP
 def test_renamed_copy_keeps_no_old_name(renamed_copy):
-    assert (renamed_copy / f"{NEW}-codebase" / spellings(NEW)["snake"] / "data_processor.py").is_file()
+    modules = sorted(p.name for p in (ROOT / f"{OLD}-codebase" / spellings(OLD)["snake"]).glob("*.py"))
+    moved = sorted(p.name for p in (renamed_copy / f"{NEW}-codebase" / spellings(NEW)["snake"]).glob("*.py"))
+    assert moved == modules and "__init__.py" in moved
     tracked = subprocess.run(["git", "ls-files"], cwd=renamed_copy, capture_output=True, text=True, check=True).stdout
     leftovers = [path for path in tracked.splitlines() if OLD_PATTERN.search(path)]
     for path in tracked.splitlines():
