@@ -17,7 +17,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     """Starts a debugger and waits for a client if this task is to be debugged.
 
     Debugging is on when ``enabled`` (baked in at pipeline-definition time) or when
-    ``KFP_DEBUG`` is ``true``/``1`` or lists this component (``KFP_DEBUG=process-data,...``).
+    ``KFP_DEBUG`` is ``true``/``1`` or lists this component (``KFP_DEBUG=train-model,...``).
     ``KFP_DEBUG_PORT``, ``KFP_DEBUGGER`` (``debugpy`` or ``remote-pdb``), ``KFP_DEBUG_TIMEOUT``
     (seconds) and ``KFP_DEBUG_HOST`` override the baked-in values. The listener binds
     127.0.0.1 unless ``KFP_DEBUG_HOST`` says otherwise: a debugger runs any code it is sent.
@@ -26,7 +26,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     ``KFP_DEBUG_HOST=0.0.0.0``, so that Docker can publish the port (on the host's loopback).
 
     Args:
-        component: The component's name, e.g. ``process-data``.
+        component: The component's name, e.g. ``train-model``.
         enabled: Debug regardless of the environment.
         port: The port to listen on.
         debugger: ``debugpy`` or ``remote-pdb``.

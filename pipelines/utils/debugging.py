@@ -7,9 +7,9 @@ body (as AST nodes: decorators, docstrings and multi-line signatures come throug
 compiles the result and registers its text with ``linecache``, where ``inspect.getsource``
 (and so KFP) reads it. The signature, inputs and outputs stay the user's.
 
-Turn debugging on per task at definition time (``process_data(raw=..., debug=True)``), for
-named tasks while a pipeline is defined (``with debug_tasks({"process-data"}): ...``), or by
-environment in the task (``KFP_DEBUG=process-data``; see :mod:`utils.debug_bootstrap`).
+Turn debugging on per task at definition time (``train_model(data=..., debug=True)``), for
+named tasks while a pipeline is defined (``with debug_tasks({"train-model"}): ...``), or by
+environment in the task (``KFP_DEBUG=train-model``; see :mod:`utils.debug_bootstrap`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def debug_tasks(names: Iterable[str], **options: Any) -> Iterator[None]:
     """Turns debugging on for the named components' tasks created inside the block.
 
     Args:
-        names: Task (component) names, e.g. ``{"process-data"}``.
+        names: Task (component) names, e.g. ``{"train-model"}``.
         **options: ``debug_port``, ``debugger``, ``debug_timeout`` for those tasks (None: default).
     """
     token = _forced.set((frozenset(normalise(n) for n in names), {k: v for k, v in options.items() if v is not None}))
@@ -104,7 +104,7 @@ def with_debugging(pipeline: Any, names: Iterable[str], **options: Any) -> Any:
 
 
 def normalise(name: str) -> str:
-    """``process_data`` and ``Process-Data`` both name the task ``process-data``."""
+    """``train_model`` and ``Train-Model`` both name the task ``train-model``."""
     return name.strip().lower().replace("_", "-")
 
 
