@@ -23,7 +23,9 @@ def run_cli(main: Callable[[], int]) -> None:
         main: The script's entry point, returning its exit code.
     """
     # Lines a user or a tool waits for must not sit in a pipe's buffer until the run ends.
-    sys.stdout.reconfigure(line_buffering=True)
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # absent on a notebook's stream
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
     logger.remove()
     logger.add(sys.stderr, level="INFO", format="<level>{level: <7}</level> {message}")
     stop_on_signals()
