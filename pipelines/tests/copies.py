@@ -8,9 +8,10 @@ the outer make's flags, image or pipeline choice: make exports command-line vari
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
+
+from utils.image_tag import locked_version
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set in a copy's own make test, so that tests which make copies do not recurse.
@@ -55,12 +56,6 @@ def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     return done
 
 
-def locked_kfp() -> str:
-    """The kfp version in pipelines/uv.lock."""
-    lock = (ROOT / "pipelines" / "uv.lock").read_text()
-    return re.search(r'name = "kfp"\nversion = "([^"]+)"', lock).group(1)
-
-
 def once_on_the_locked_kfp(also_in_copies: bool = True):
     """Skips a test of whole copies but on the locked kfp (and, unless ``also_in_copies``, in a copy)."""
     import kfp
@@ -68,6 +63,6 @@ def once_on_the_locked_kfp(also_in_copies: bool = True):
 
     nested = bool(os.environ.get(NESTED)) and not also_in_copies
     return pytest.mark.skipif(
-        kfp.__version__ != locked_kfp() or nested,
-        reason=f"runs once, on the locked kfp {locked_kfp()}, and not again inside a copy's own make test",
+        kfp.__version__ != locked_version("kfp") or nested,
+        reason=f"runs once, on the locked kfp {locked_version('kfp')}, and not again inside a copy's own make test",
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
+from tools.debug_session import free_port  # noqa: F401  (re-exported for the tests)
 from utils.settings import PIPELINES_DIR
 
 
@@ -28,13 +28,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, message: str) -> No
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("ERROR") and message in last, proc.stderr[-1500:]
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on (closed again, so a test or a script can take it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def assert_usage_error(parse_args, args: list[str], message: str, capsys) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 
 from kfp import local
 
-from tools.debug_session import seconds_to_first_stop
+from tools.debug_session import free_port, seconds_to_first_stop
 from utils import arg_types, settings
 from utils.docker_containers import check_image_present, docker_client
 from utils.docker_runner import docker_runner
@@ -59,13 +58,6 @@ def defaults(pipeline: Any) -> dict[str, Any]:
 def script_run(script: str) -> Callable[[], object]:
     """A call that runs a run script as a user would, interpreter start-up included."""
     return lambda: subprocess.run([sys.executable, script], cwd=settings.PIPELINES_DIR, check=True, capture_output=True)
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rebuild_seconds() -> float:

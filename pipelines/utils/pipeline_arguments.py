@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from utils.arg_types import finite
 from utils.errors import PipeFictionError
 
 # KFP hands every number over as a JSON/protobuf double: integers beyond 2**53 change silently.
@@ -41,8 +42,8 @@ def _integer(text: str) -> int:
 
 def _number(text: str) -> float:
     value = float(text)
-    if value != value or abs(value) == float("inf"):
-        raise ValueError(text)  # JSON, and so KFP, has no NaN or infinity
+    if not finite(value):
+        raise ValueError(text)
     return value
 
 
