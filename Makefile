@@ -28,17 +28,20 @@ PIPE_VENV := $(if $(KFP_VERSION),.venv-kfp-$(KFP_VERSION),.venv)
 PY := $(PIPE)/$(PIPE_VENV)/bin/python
 PKG_PY := $(PKG)/.venv/bin/python
 
-# The image: tagged with the package version; kfp and debugpy at the pipelines lock's versions
-# (or KFP_VERSION), so the image and the venv that compiles the components always agree.
+# The image: kfp and debugpy at the pipelines lock's versions (or KFP_VERSION), so the image and
+# the venv that compiles the components always agree. Its tag carries a fingerprint of what it is
+# built from (utils/image_tag.py): a changed package means a new tag, so a missing tag means
+# "build", and a present one "up to date". IMAGE=name:tag is used as given; IMAGE=registry/name
+# gets the fingerprinted tag. Recipes ask image_tag.py (reading the environment, not a command line).
 lock_version = $(shell grep -A1 '^name = "$(1)"$$' $(PIPE)/uv.lock | sed -n 's/^version = "\(.*\)"$$/\1/p')
 IMAGE_KFP := $(or $(KFP_VERSION),$(call lock_version,kfp))
 DEBUGPY_VERSION := $(call lock_version,debugpy)
-ifndef IMAGE
-IMAGE := $(shell python3 $(PIPE)/utils/image_tag.py $(KFP_VERSION))
-endif
+IMAGE ?= $(PIPE_FICTION_IMAGE)
 BASE_IMAGE ?= python:3.12-slim
 EXTRA_CA_BUNDLE ?=
 export PIPE_FICTION_IMAGE := $(IMAGE)
+export KFP_VERSION BASE_IMAGE EXTRA_CA_BUNDLE
+IMAGE_NAME = python3 $(PIPE)/utils/image_tag.py
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 
 PIPELINE_YAML ?=
@@ -62,7 +65,7 @@ LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 PYTEST_ARGS ?=
 
-.PHONY: test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: push-image test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -90,18 +93,26 @@ setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environm
 run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py
 
-build-image: ## Build the task image (IMAGE=name:tag, BASE_IMAGE=python base, EXTRA_CA_BUNDLE=pem)
+build-image: ## Build the task image, tagged <version>-<fingerprint> and <version> (IMAGE=, BASE_IMAGE=, EXTRA_CA_BUNDLE=pem)
 	@$(DOCKER_UP)
-	docker build --force-rm --tag $(IMAGE) \
-		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	@image="$$($(IMAGE_NAME))"; moving="$$($(IMAGE_NAME) --moving)"; echo "Building $$image"; \
+	docker build --force-rm --tag "$$image" $$([ "$$moving" = "$$image" ] || echo --tag "$$moving") \
+		--build-arg BASE_IMAGE="$$BASE_IMAGE" \
 		--build-arg KFP_VERSION=$(IMAGE_KFP) \
 		--build-arg DEBUGPY_VERSION=$(DEBUGPY_VERSION) \
-		$(if $(EXTRA_CA_BUNDLE),--build-arg EXTRA_CA_CERTS="$$(cat $(EXTRA_CA_BUNDLE))") \
+		$${EXTRA_CA_BUNDLE:+--build-arg EXTRA_CA_CERTS="$$(cat "$$EXTRA_CA_BUNDLE")"} \
 		$(PKG)
 
+# Builds exactly when the image of the working tree's fingerprint is missing: never a stale image.
 image-present:
 	@$(DOCKER_UP)
-	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
+	@docker image inspect "$$($(IMAGE_NAME))" >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
+
+push-image: ## Push the image for a cluster: IMAGE=registry/name (both tags)
+	@$(IMAGE_NAME) --pushable >/dev/null
+	@$(MAKE) --no-print-directory image-present
+	@image="$$($(IMAGE_NAME))"; moving="$$($(IMAGE_NAME) --moving)"; \
+	docker push "$$image"; [ "$$moving" = "$$image" ] || docker push "$$moving"
 
 run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py

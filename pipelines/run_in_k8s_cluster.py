@@ -11,12 +11,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from utils import arg_types, settings
 from utils.cluster import compile_pipeline, connect, run_link, submit, wait
 from utils.cluster_api import request_timeouts
 from utils.debug_options import add_debug_arguments, check_task_names
 from utils.debugging import with_debugging
 from utils.errors import run_cli
+from utils.image_push import push_warning
 from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline_discovery import load_pipeline
 
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Compiled pipeline: {package}")
     if args.compile_only:
         return 0
+    warning = push_warning(settings.image())
+    if warning:
+        logger.warning(warning)
     cluster = settings.cluster_settings()
     with request_timeouts(settings.request_timeout()):
         client = connect(cluster, insecure=args.insecure_skip_tls_verify)

@@ -19,10 +19,11 @@ from utils import settings
 from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
 from utils.docker_containers import check_image_present, check_ports_free, docker_client
 from utils.docker_runner import docker_runner
-from utils.errors import PipeFictionError, run_cli
-from utils.local_run import add_output_arguments, format_result, run_pipeline
+from utils.errors import run_cli
+from utils.local_run import format_result, run_pipeline
 from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline_discovery import load_pipeline
+from utils.run_options import add_run_arguments, env_pairs, reuse_options
 
 CONTAINER_DATA_DIR = "/data"
 
@@ -31,12 +32,11 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
     """Parses the pipeline's arguments and the container options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser, pipeline or load_pipeline(settings.pipeline_spec()))
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="set in every task")
     parser.add_argument(
         "--data-dir", type=Path, default=settings.data_dir(), help="host folder mounted read-only at /data"
     )
     parser.add_argument("--no-network", action="store_true", help="run the tasks with networking disabled")
-    add_output_arguments(parser)
+    add_run_arguments(parser)
     add_debug_arguments(parser)
     parser.add_argument(
         "--debug-publish-address",
@@ -56,12 +56,7 @@ def task_environment(pairs: list[str], debug_env: dict[str, str]) -> dict[str, s
         # The listener must take connections on the container's interface for Docker's port
         # publishing to reach it; the host side is published on loopback only (see main).
         env["KFP_DEBUG_HOST"] = "0.0.0.0"
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise PipeFictionError(f"--env takes KEY=VALUE, got '{pair}'")
-        env[key] = value
-    return env
+    return {**env, **env_pairs(pairs)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,9 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     check_image_present(docker_client(), settings.image())
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
+    environment = task_environment(args.env, debug_env)
+    reuse = reuse_options(args, pipeline, "docker", environment)
     runner = docker_runner(
         ports=ports,
-        environment=task_environment(args.env, debug_env),
+        environment=environment,
         volumes={str(args.data_dir): {"bind": CONTAINER_DATA_DIR, "mode": "ro"}},
         **extra,
     )
@@ -92,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_root=settings.local_outputs_dir(),
         arguments=arguments,
         verbose=args.verbose,
+        reuse=reuse,
     )
     print(format_result(result))
     return 0

@@ -16,17 +16,18 @@ from kfp import local
 from utils import settings
 from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
 from utils.errors import run_cli
-from utils.local_run import add_output_arguments, format_result, run_pipeline
+from utils.local_run import format_result, run_pipeline
 from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline_discovery import load_pipeline
 from utils.ports import ensure_free
+from utils.run_options import add_run_arguments, env_pairs, reuse_options
 
 
 def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
     """Parses the pipeline's arguments and the run options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser, pipeline or load_pipeline(settings.pipeline_spec()))
-    add_output_arguments(parser)
+    add_run_arguments(parser)
     add_debug_arguments(parser)
     return parser.parse_args(argv)
 
@@ -37,8 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(settings.command_line(argv), pipeline)
     arguments = checked_arguments(pipeline, args)
     debug_env = debug_environment(args, pipeline)
+    task_env = env_pairs(args.env)
+    reuse = reuse_options(args, pipeline, "subprocess", task_env)
     # Tasks inherit this environment: their own prints then reach the terminal as they happen.
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    os.environ.update(task_env)
     if debug_env:
         ensure_free(args.debug_port)
         os.environ.update(debug_env)
@@ -49,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_root=settings.local_outputs_dir(),
         arguments=arguments,
         verbose=args.verbose,
+        reuse=reuse,
     )
     print(format_result(result))
     return 0

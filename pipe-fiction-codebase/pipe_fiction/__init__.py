@@ -1,6 +1,7 @@
-"""pipe_fiction: the ML code of the template, importable with or without KFP."""
+"""pipe_fiction: the ML code of the template, importable with or without KFP.
 
-from pipe_fiction.data_generator import DataGenerator
-from pipe_fiction.data_processor import DataProcessor
-
-__all__ = ["DataGenerator", "DataProcessor"]
+Import what you use from its module (``from pipe_fiction.data_processor import DataProcessor``).
+This file imports nothing on purpose: every module it imported would become part of every
+task's code, so a change to one module would rerun every task of a local run instead of only
+those that import it (see ``pipelines/utils/code_fingerprint.py``).
+"""

@@ -39,6 +39,8 @@ def hermetic_settings(monkeypatch, tmp_path):
     # The machinery is tested on the tests' own pipelines; tests/demo/ switches back to pipeline.py.
     monkeypatch.setenv("PIPE_FICTION_PIPELINE", "tests.fixtures.pipelines")
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent-kubeconfig"))
+    # Each test starts with an empty task cache: results reused from another test would hide runs.
+    monkeypatch.setenv("PIPE_FICTION_CACHE_DIR", str(tmp_path / "local_cache"))
     for name in list(os.environ):
         if name.startswith(("KFP_", "KF_PIPELINES_")) and not name.startswith("KFP_DEBUG"):
             monkeypatch.delenv(name)

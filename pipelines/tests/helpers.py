@@ -38,3 +38,11 @@ def assert_usage_error(parse_args, args: list[str], message: str, capsys) -> Non
         parse_args(args)
     assert caught.value.code == 2
     assert message in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def task_outcomes(stdout: str) -> dict[str, str]:
+    """The run table a local run prints, as {task: ran/reused/failed}."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["task", "outcome", "seconds"])
+    rows = [line.split() for line in lines[start + 1 :]]
+    return {row[0]: row[1] for row in rows[: next(i for i, r in enumerate(rows) if len(r) != 3)]}

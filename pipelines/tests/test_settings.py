@@ -6,25 +6,8 @@ import pytest
 
 import pipe_fiction
 from tests.conftest import PIPELINES_DIR
-from tests.copies import clean_env
 from tests.helpers import assert_one_line_error, run_script
 from utils import settings
-
-
-def test_default_image_is_tagged_with_the_package_version_and_agrees_with_make(monkeypatch):
-    import subprocess
-
-    import kfp
-
-    from utils.image_tag import locked_version
-
-    monkeypatch.delenv("PIPE_FICTION_IMAGE", raising=False)
-    suffix = "" if kfp.__version__ == locked_version("kfp") else f"-kfp{kfp.__version__}"
-    assert settings.image() == f"pipe-fiction:{pipe_fiction_version()}{suffix}"
-    make = ["make", "-s", "-n", "build-image", f"KFP_VERSION={kfp.__version__}"]
-    env = clean_env()  # no IMAGE an outer `make test IMAGE=...` exported
-    dry_run = subprocess.run(make, cwd=PIPELINES_DIR.parent, env=env, capture_output=True, text=True, check=True).stdout
-    assert f"--tag {settings.image()} " in dry_run
 
 
 def test_local_outputs_default_to_the_pipelines_folder(monkeypatch):
@@ -45,11 +28,6 @@ def test_package_is_an_editable_install_of_the_codebase_folder():
     assert Path(pipe_fiction.__file__).resolve().is_relative_to(codebase / "pipe_fiction")
     direct_url = json.loads(distribution("pipe-fiction").read_text("direct_url.json"))
     assert direct_url["dir_info"].get("editable") is True
-
-
-def pipe_fiction_version() -> str:
-    text = (PIPELINES_DIR.parent / "pipe-fiction-codebase" / "pyproject.toml").read_text()
-    return next(line.split('"')[1] for line in text.splitlines() if line.startswith("version"))
 
 
 def write_env(tmp_path, monkeypatch, content: bytes):

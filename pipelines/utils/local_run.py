@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import inspect
 import json
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kfp import local
+from loguru import logger
 
 from utils import settings
 from utils.console import task_output
 from utils.errors import PipeFictionError
+from utils.run_table import TaskRecord, format_table, recording
+from utils.task_reuse import ReuseOptions, init_options, keyed_on_code, notice
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_TASK = re.compile(r"Inner task failed: '?([\w.-]+)'?")
@@ -44,10 +46,12 @@ class LocalRunResult:
     Attributes:
         outputs: The pipeline's outputs by name: parameter values and artifacts.
         run_dir: The folder holding every task's artifacts of this run.
+        tasks: What happened to each task (ran, reused), in the order they started.
     """
 
     outputs: dict[str, Any]
     run_dir: Path
+    tasks: list[TaskRecord] = field(default_factory=list)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -56,12 +60,11 @@ class LocalRunResult:
         return dict(found.metadata) if found is not None else {}
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds --verbose (kfp's executor lines, such as each task's executor input) to a local run script."""
-    parser.add_argument("--verbose", action="store_true", help="also show kfp's executor lines (executor input)")
-
-
-def init_local(runner: local.SubprocessRunner | local.DockerRunner, pipeline_root: Path | None = None) -> Path:
+def init_local(
+    runner: local.SubprocessRunner | local.DockerRunner,
+    pipeline_root: Path | None = None,
+    reuse: ReuseOptions | None = None,
+) -> Path:
     """``kfp.local.init`` with an absolute pipeline root and, where kfp has one, a kept workspace.
 
     kfp >= 2.17 makes a new ``kfp-workspace-*`` folder in the system temp directory on every
@@ -71,13 +74,14 @@ def init_local(runner: local.SubprocessRunner | local.DockerRunner, pipeline_roo
     Args:
         runner: The kfp.local runner.
         pipeline_root: Folder for the runs' artifacts (default: ``settings.local_outputs_dir()``).
+        reuse: Whether and how to reuse unchanged tasks (None: kfp's default, no reuse).
 
     Returns:
         The pipeline root, created if missing.
     """
     root = Path(pipeline_root or settings.local_outputs_dir()).expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = init_options(reuse)
     if "workspace_root" in inspect.signature(local.init).parameters:
         workspace = root / ".kfp-workspace"
         workspace.mkdir(exist_ok=True)
@@ -92,6 +96,7 @@ def run_pipeline(
     pipeline_root: Path,
     arguments: dict[str, Any],
     verbose: bool = False,
+    reuse: ReuseOptions | None = None,
 ) -> LocalRunResult:
     """Runs a whole pipeline locally with the given runner.
 
@@ -101,22 +106,32 @@ def run_pipeline(
         pipeline_root: Absolute folder for the run's artifacts.
         arguments: The pipeline's arguments.
         verbose: Show kfp's executor lines (each task's executor input) too.
+        reuse: Whether and how to reuse unchanged tasks (None: every task runs).
 
     Returns:
-        The outputs and where the artifacts are.
+        The outputs, where the artifacts are, and what happened to each task (also printed as a
+        table when the run ends, failed or not).
 
     Raises:
         TaskFailedError: If a task fails (the message names it).
     """
-    root = init_local(runner, pipeline_root)
-    before = {p for p in root.iterdir() if p.is_dir()}
+    root = init_local(runner, pipeline_root, reuse)
+    if notice(reuse):
+        logger.info(notice(reuse))
     failed: list[str] = []
     try:
-        with warnings.catch_warnings(), task_output(verbose), _recording_failures(failed):
+        with (
+            warnings.catch_warnings(),
+            task_output(verbose),
+            _recording_failures(failed),
+            recording(pipeline_func) as recorder,
+            keyed_on_code(reuse, recorder.reused),
+        ):
             for message in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=message)
             task = pipeline_func(**arguments)
     except RuntimeError as error:
+        print(format_table(recorder.records), flush=True)
         # The failed task from kfp's own fail stack (innermost first); its message otherwise.
         match = _FAILED_TASK.search(_ANSI.sub("", str(error)))
         if not failed and match is None:
@@ -126,9 +141,11 @@ def run_pipeline(
     produced = dict(getattr(task, "outputs", None) or {})
     # Only the declared outputs: kfp 2.7 adds the producing task's key beside "Output".
     outputs = {name: produced[name] for name in declared if name in produced}
-    new_dirs = sorted((p for p in root.iterdir() if p.is_dir() and p not in before), key=lambda p: p.stat().st_mtime)
-    run_dir = new_dirs[-1] if new_dirs else root
-    return LocalRunResult(outputs=outputs, run_dir=run_dir)
+    # A run whose every task was reused wrote nothing, so kfp made no folder for it.
+    run_dir = root / recorder.run_name if recorder.run_name else root
+    run_dir.mkdir(exist_ok=True)
+    print(format_table(recorder.records), flush=True)
+    return LocalRunResult(outputs=outputs, run_dir=run_dir, tasks=recorder.records)
 
 
 @contextlib.contextmanager

@@ -18,8 +18,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from utils import image_tag
 from utils.errors import PipeFictionError
-from utils.image_tag import default_image
 
 PIPELINES_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,14 +69,16 @@ def _dotenv(path: str, mtime_ns: int) -> dict[str, str]:
 
 
 def image() -> str:
-    """The image every component runs in: ``PIPE_FICTION_IMAGE``, else the default tag.
+    """The image every component runs in, as ``make build-image`` tags it (for the kfp installed here).
 
-    The default (:func:`utils.image_tag.default_image`, for the kfp installed here) is what
-    ``make build-image`` tags, so a fresh clone needs no setting.
+    ``PIPE_FICTION_IMAGE`` with a tag is used as given; a name without one (``ghcr.io/me/name``)
+    and the default name get the tag that fingerprints the working tree's package
+    (:func:`utils.image_tag.resolve`), so a fresh clone needs no setting and no run uses an
+    image of older code.
     """
     import kfp
 
-    return get("PIPE_FICTION_IMAGE") or default_image(kfp.__version__)
+    return image_tag.resolve(get("PIPE_FICTION_IMAGE"), kfp.__version__)
 
 
 def command_line(argv: list[str] | None = None) -> list[str]:
@@ -112,6 +114,16 @@ def local_outputs_dir() -> Path:
     """
     raw = get("PIPE_FICTION_OUTPUTS") or str(PIPELINES_DIR / "local_outputs")
     return Path(raw).expanduser().resolve()
+
+
+def cache_dir() -> Path:
+    """Where local runs keep what lets them reuse unchanged tasks: ``PIPE_FICTION_CACHE_DIR``.
+
+    Default: ``local_cache`` beside the local outputs folder. An entry points at files in the run
+    folder that made them; deleting run folders makes their entries misses, never errors.
+    """
+    raw = get("PIPE_FICTION_CACHE_DIR")
+    return Path(raw).expanduser().resolve() if raw else local_outputs_dir().parent / "local_cache"
 
 
 def data_dir() -> Path:

@@ -9,7 +9,8 @@ import io
 import pandas as pd
 import pytest
 
-from pipe_fiction import DataGenerator, DataProcessor
+from pipe_fiction.data_generator import DataGenerator
+from pipe_fiction.data_processor import DataProcessor
 
 
 @pytest.fixture(autouse=True)

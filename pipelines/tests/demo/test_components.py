@@ -6,7 +6,8 @@ from kfp import dsl
 from kfp.dsl import Dataset, Metrics
 
 from components import generate_data, process_data, summarize_data
-from pipe_fiction import DataGenerator, DataProcessor
+from pipe_fiction.data_generator import DataGenerator
+from pipe_fiction.data_processor import DataProcessor
 from tests.conftest import read_json
 from tests.demo.conftest import expected_summary
 
