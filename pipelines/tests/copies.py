@@ -1,53 +1,15 @@
-"""Copies of this repository for end-to-end tests, and make run in them as a user would.
+"""Copies of this repository for end-to-end tests (see :mod:`tools.repo_copies`), with pytest helpers.
 
-A copy is a ``git clone`` of HEAD (so commit before running those tests). Its make never sees
-the outer make's flags, image or pipeline choice: make exports command-line variables
-(``make test IMAGE=x``) to everything it runs, and a nested make would build over that image.
+A copy is a ``git clone`` of HEAD, so commit before running those tests.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
+from tools.repo_copies import NESTED, ROOT, built_images, clean_env, clone, forget_images, make  # noqa: F401
 from utils.image_tag import locked_version
-
-ROOT = Path(__file__).resolve().parents[2]
-# Set in a copy's own make test, so that tests which make copies do not recurse.
-NESTED = "PIPE_FICTION_NESTED_COPY"
-_DROPPED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPELINE")
-
-
-def clone(tmp_path: Path, name: str = "copy") -> Path:
-    """A clone of this repository's HEAD, as a user's fresh copy."""
-    target = tmp_path / name
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
-    return target
-
-
-def clean_env(rename: tuple[str, str] | None = None, **extra: str) -> dict[str, str]:
-    """The environment for a nested make: this project's variables dropped or renamed.
-
-    Args:
-        rename: (old, new) upper-case prefixes of a renamed copy's variables (``PIPE_FICTION_``).
-        **extra: Variables to set.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE",
-           "PIPE_FICTION_PIPELINE")}  # fmt: skip
-    env.update(extra)
-    if rename:
-        old, new = rename
-        for key in [k for k in env if k.startswith(old)]:
-            env[key.replace(old, new)] = env.pop(key)
-    return env
-
-
-def make(copy: Path, *args: str, timeout: float = 300, rename: tuple[str, str] | None = None, **extra: str):
-    """Runs make in the copy as a user would, in a clean environment."""
-    return subprocess.run(
-        ["make", *args], cwd=copy, capture_output=True, text=True, env=clean_env(rename, **extra), timeout=timeout
-    )
 
 
 def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

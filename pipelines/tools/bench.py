@@ -4,6 +4,9 @@ Runs whatever pipeline the scripts run (pipeline.py's, or ``PIPELINE=``) with it
 prints: the subprocess and Docker runs' wall time and time per task, each run script start to
 exit, the Docker time to the debugger's first stop, and the image rebuild time after a one-line
 change in the package (built from a temporary copy, so the work tree is never touched).
+
+Then the inner loop (:mod:`tools.bench_inner_loop`): a rerun after a one-line change next to
+a full run, and ``make run-docker`` after a change and after none.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from kfp import local
 
+from tools.bench_inner_loop import rerun_after_a_change, run_docker_after_a_change
 from tools.debug_session import free_port, seconds_to_first_stop
 from utils import arg_types, settings
 from utils.docker_containers import check_image_present, docker_client
@@ -122,9 +126,12 @@ def main() -> int:
             lambda: seconds_to_first_stop("run_locally_in_docker.py", tasks[0], free_port()),
         )
     measure(rows, "image rebuild after a one-line change", rebuild_seconds)
+    module = sys.modules[pipeline.pipeline_func.__module__]
+    rerun_after_a_change(pipeline, {**arguments, **getattr(module, "BENCH_ARGUMENTS", {})}, rows)
+    run_docker_after_a_change(pipeline, rows)
     print(f"{pipeline.name}: {len(tasks)} tasks, default arguments, median of {args.repeat} runs")
     for name, seconds in rows:
-        print(f"  {name:<60} {seconds:6.2f} s")
+        print(f"  {name:<72} {seconds:6.2f} s")
     return 0
 
 

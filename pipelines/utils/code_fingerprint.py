@@ -17,13 +17,16 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.machinery
 import importlib.util
 import sys
 import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from utils.image_tag import ROOT, codebase, hash_files
+from utils.pipeline_discovery import task_components
 
 _THIRD_PARTY = ("site-packages", "dist-packages")
 # Files that pin the environment every task runs in: a change to any of them changes every key.
@@ -80,9 +83,13 @@ def _stdlib() -> frozenset[Path]:
 
 
 def _top_level(name: str) -> tuple[Path, ...]:
-    """The folders (package) or file (module) of a top-level name, found without importing it."""
+    """The folders (package) or file (module) of a top-level name, found without importing it.
+
+    Searched on ``sys.path`` first, as a task's fresh process would, rather than taken from
+    ``sys.modules``: a module imported here earlier may since have been shadowed.
+    """
     try:
-        spec = importlib.util.find_spec(name)
+        spec = importlib.machinery.PathFinder.find_spec(name) or importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return ()
     if spec is None:
@@ -150,6 +157,21 @@ def environment_files(files: Iterable[Path] = ()) -> set[Path]:
         if folder is not None:
             folders.add(folder)
     return {folder / name for folder in folders for name in _ENVIRONMENT if (folder / name).is_file()}
+
+
+def task_files(pipeline: Any) -> dict[str, set[Path]]:
+    """Your files each task of a pipeline runs (tasks of components used once, at any depth)."""
+    from google.protobuf.json_format import MessageToDict
+
+    spec = pipeline.pipeline_spec
+    executors = MessageToDict(spec.deployment_spec).get("executors", {})
+    found = {}
+    for component, task in task_components(pipeline).items():
+        label = spec.components[component].executor_label if component in spec.components else ""
+        container = executors.get(label, {}).get("container", {})
+        if "command" in container:
+            found[task] = user_files(python_sources([*container["command"], *container.get("args", [])]))
+    return found
 
 
 def task_fingerprint(command: Iterable[str]) -> str | None:

@@ -4,7 +4,7 @@ Docker runs build the image of the edited tree (its tag is new) and reuse the ge
 which does not import the edited module; a run after no change builds nothing and reruns nothing.
 """
 
-from tests.copies import clone, make, ok, once_on_the_locked_kfp
+from tests.copies import built_images, clone, forget_images, make, ok, once_on_the_locked_kfp
 from tests.helpers import task_outcomes
 
 MARKER = "the edited processing module ran"
@@ -22,7 +22,7 @@ def test_an_edit_reaches_docker_and_subprocess_runs_and_reruns_only_the_tasks_im
     edited_images = []
     try:
         docker = ok(make(copy, "run-docker"))
-        edited_images = [line.split()[-1] for line in docker.stdout.splitlines() if line.startswith("Building ")]
+        edited_images = built_images(docker.stdout)
         assert edited_images, docker.stdout[-2000:]
         subprocess_run = ok(make(copy, "run-subproc"))
         for run in (docker, subprocess_run):
@@ -33,8 +33,4 @@ def test_an_edit_reaches_docker_and_subprocess_runs_and_reruns_only_the_tasks_im
         assert "Building" not in again.stdout
         assert set(task_outcomes(again.stdout).values()) == {"reused"}
     finally:
-        for image in edited_images:
-            docker_engine.images.remove(image)
-        # The copy's build moved the version tag; it names this tree's image again.
-        repository, version_tag = task_image.rsplit("-", 1)[0].split(":")
-        docker_engine.images.get(task_image).tag(repository, version_tag)
+        forget_images(docker_engine, edited_images, task_image)
