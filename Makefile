@@ -172,8 +172,8 @@ rename: $(UV) ## Make the template yours: rename package, folders, image, env va
 
 # The venvs' bytecode is compiled at install time and stays: deleting it would make every task
 # recompile kfp and pandas (their .synced markers would still say "done").
-clean: ## Remove run outputs, compiled YAML and caches (not the environments)
-	rm -rf $(PIPE)/local_outputs $(PIPE)/build
+clean: ## Remove run outputs, the task cache, compiled YAML and caches (not the environments)
+	rm -rf $(PIPE)/local_outputs $(PIPE)/local_cache $(PIPE)/build
 	find $(ROOT) \( -name '.venv*' -o -name .tools -o -name .git \) -prune -o \
 		-type d \( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache \) -prune -exec rm -rf {} +
 

@@ -53,10 +53,12 @@ def test_ci_caches_uv_downloads_in_every_job():
         assert setup["with"]["enable-cache"] is True
 
 
-def test_release_pushes_the_image_tagged_with_the_package_version():
+def test_release_pushes_the_fingerprinted_and_the_version_tags_through_make():
     job = workflow("release.yml")["jobs"]["image"]
     script = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "pyproject.toml" in script and "make build-image IMAGE=" in script and "docker push" in script
+    assert "pyproject.toml" in script and "make push-image IMAGE=" in script
+    # The name has no tag: make gives it <version>-<fingerprint> and <version>.
+    assert ':${version}"' not in script
     login = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/login-action"))
     assert "secrets.REGISTRY_PASSWORD" in login["with"]["password"]
 

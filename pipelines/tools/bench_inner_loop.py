@@ -33,9 +33,13 @@ from utils.local_run import LocalRunResult, run_pipeline
 from utils.task_reuse import ReuseOptions, supported
 
 
-def module_to_change(pipeline: Any, first_task: str) -> Path | None:
-    """The package module imported by the most tasks, but not by ``first_task`` (None if there is none)."""
-    files = task_files(pipeline)
+def module_to_change(files: dict[str, set[Path]], first_task: str) -> Path | None:
+    """The package module imported by the most tasks, but not by ``first_task`` (None if there is none).
+
+    Args:
+        files: Each task's files (:func:`utils.code_fingerprint.task_files`).
+        first_task: The task to keep unchanged.
+    """
     counts: dict[Path, int] = {}
     for task, paths in files.items():
         for path in paths:
@@ -56,9 +60,10 @@ def rerun_after_a_change(pipeline: Any, arguments: dict[str, Any], rows: list[tu
     if not supported():
         print("bench: reusing tasks needs kfp 2.17 or newer; no rerun figures", file=sys.stderr)
         return
+    files = task_files(pipeline)  # before the copy shadows the package
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp, "src")
-        for package in {p.relative_to(codebase()).parts[0] for paths in task_files(pipeline).values() for p in paths
+        for package in {p.relative_to(codebase()).parts[0] for paths in files.values() for p in paths
                         if p.is_relative_to(codebase())}:  # fmt: skip
             shutil.copytree(codebase() / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
         saved = dict(os.environ)
@@ -75,7 +80,7 @@ def rerun_after_a_change(pipeline: Any, arguments: dict[str, Any], rows: list[tu
 
             full = run()
             first = min(full.tasks, key=lambda r: r.started)
-            module = module_to_change(pipeline, first.name)
+            module = module_to_change(files, first.name)
             if module is None:
                 print(f"bench: every package module is imported by {first.name}; no rerun figure", file=sys.stderr)
                 return
@@ -97,8 +102,9 @@ def wall(result: LocalRunResult) -> float:
 
 def run_docker_after_a_change(pipeline: Any, rows: list[tuple[str, float]]) -> None:
     """``make run-docker`` in a clone: right after a one-line change (rebuild included), then after none."""
-    first = sorted(task_files(pipeline).items(), key=lambda item: len(item[1]))[0][0]
-    module = module_to_change(pipeline, first) or next(iter(sorted(codebase().glob("*/*.py"))))
+    files = task_files(pipeline)
+    first = sorted(files.items(), key=lambda item: len(item[1]))[0][0]
+    module = module_to_change(files, first) or next(iter(sorted(codebase().glob("*/*.py"))))
     with tempfile.TemporaryDirectory() as tmp:
         copy = clone(Path(tmp))
         print("bench: make run-docker in a clone (setting it up first) ...", file=sys.stderr, flush=True)
