@@ -164,3 +164,10 @@ def test_rerun_names_a_task_the_pipeline_has(tmp_path, reusepkg):
 def test_without_a_local_cache_every_task_runs_and_the_run_says_why(tmp_path, reusepkg):
     run(tmp_path)
     assert run(tmp_path)[0] == {FIRST: "ran", SECOND: "ran"}
+
+
+def test_a_debugged_task_and_its_dependents_always_run_but_its_upstream_may_be_reused():
+    args = argparse.Namespace(rerun=[], no_cache=False, debug=["second_step"])
+    assert reuse_options(args, two_steps, "subprocess").forced == {"comp-second-step"}
+    args.debug = [FIRST]
+    assert reuse_options(args, two_steps, "subprocess").forced == {"comp-first-step", "comp-second-step"}
