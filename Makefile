@@ -65,7 +65,7 @@ LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 PYTEST_ARGS ?=
 
-.PHONY: push-image test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: screenshot runs push-image test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -116,6 +116,12 @@ push-image: ## Push the image for a cluster: IMAGE=registry/name (both tags)
 
 run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py
+
+runs: $(PIPE)/$(PIPE_VENV)/.synced ## List the recent local runs and write local_outputs/runs.html comparing their metrics
+	@cd $(PIPE) && exec $(PY) -m utils.run_index
+
+screenshot: $(PIPE)/$(PIPE_VENV)/.synced ## Render the newest run page into docs/run-page.png (needs Chromium)
+	@cd $(PIPE) && exec $(PY) -m tools.browser
 
 tasks: $(PIPE)/$(PIPE_VENV)/.synced ## List the pipeline's tasks (the names TASK= takes)
 	@$(LIST_TASKS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 # kfp's executor (kfp.dsl.executor_main) logs these before the component runs.
@@ -23,8 +23,8 @@ _DUMP_START = re.compile(r"^\s*\[KFP Executor [^\]]*\]: Got executor_input:\s*$"
 class TaskOutputFilter:
     """A text stream that passes whole lines on at once and drops kfp's executor-input dump."""
 
-    def __init__(self, stream: TextIO, verbose: bool = False) -> None:
-        self._stream, self._verbose = stream, verbose
+    def __init__(self, stream: TextIO, verbose: bool = False, tee: Callable[[str], None] | None = None) -> None:
+        self._stream, self._verbose, self._tee = stream, verbose, tee
         self._pending = ""
         self._dump_end: str | None = None  # while inside the JSON dump: its closing line
         self._in_dump = False
@@ -36,6 +36,8 @@ class TaskOutputFilter:
         for line in lines:
             if self._verbose or not self._noise(line):
                 self._stream.write(line + "\n")
+                if self._tee is not None:
+                    self._tee(line + "\n")
         if lines:
             self._stream.flush()
         return len(text)
@@ -65,14 +67,15 @@ class TaskOutputFilter:
 
 
 @contextlib.contextmanager
-def task_output(verbose: bool = False) -> Iterator[None]:
+def task_output(verbose: bool = False, tee: Callable[[str], None] | None = None) -> Iterator[None]:
     """Routes ``sys.stdout`` through a :class:`TaskOutputFilter` while a run is under way.
 
     Args:
         verbose: Keep kfp's executor lines (the executor-input JSON included).
+        tee: Also called with every line shown (the run page keeps each task's log).
     """
     original = sys.stdout
-    sys.stdout = TaskOutputFilter(original, verbose)
+    sys.stdout = TaskOutputFilter(original, verbose, tee)
     try:
         yield
     finally:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import re
+import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from loguru import logger
 from utils import settings
 from utils.console import task_output
 from utils.errors import PipeFictionError
-from utils.run_table import TaskRecord, format_table, recording
+from utils.run_report import RunFacts, metrics_of
+from utils.run_report import write as write_run
+from utils.run_table import TaskRecord, format_table, recording, recording_failures
 from utils.task_reuse import ReuseOptions, init_options, keyed_on_code, notice
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -47,17 +49,18 @@ class LocalRunResult:
         outputs: The pipeline's outputs by name: parameter values and artifacts.
         run_dir: The folder holding every task's artifacts of this run.
         tasks: What happened to each task (ran, reused), in the order they started.
+        page: The run page (``index.html`` in the run folder), None if it could not be written.
     """
 
     outputs: dict[str, Any]
     run_dir: Path
     tasks: list[TaskRecord] = field(default_factory=list)
+    page: Path | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
         """The values of the pipeline's first ``Metrics`` output ({} when it has none)."""
-        found = next((o for o in self.outputs.values() if getattr(o, "schema_title", "") == "system.Metrics"), None)
-        return dict(found.metadata) if found is not None else {}
+        return metrics_of(self.outputs)
 
 
 def init_local(
@@ -119,24 +122,24 @@ def run_pipeline(
     if notice(reuse):
         logger.info(notice(reuse))
     failed: list[str] = []
+    failed_task, task, started = None, None, time.time()
     try:
         with (
             warnings.catch_warnings(),
-            task_output(verbose),
-            _recording_failures(failed),
             recording(pipeline_func) as recorder,
+            task_output(verbose, tee=recorder.capture),
+            recording_failures(failed),
             keyed_on_code(reuse, recorder.reused),
         ):
             for message in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=message)
             task = pipeline_func(**arguments)
     except RuntimeError as error:
-        print(format_table(recorder.records), flush=True)
         # The failed task from kfp's own fail stack (innermost first); its message otherwise.
         match = _FAILED_TASK.search(_ANSI.sub("", str(error)))
         if not failed and match is None:
             raise
-        raise TaskFailedError(failed[0] if failed else match.group(1)) from None
+        failed_task = failed[0] if failed else match.group(1)
     declared = list((pipeline_func.component_spec.outputs or {}).keys())
     produced = dict(getattr(task, "outputs", None) or {})
     # Only the declared outputs: kfp 2.7 adds the producing task's key beside "Output".
@@ -145,33 +148,15 @@ def run_pipeline(
     run_dir = root / recorder.run_name if recorder.run_name else root
     run_dir.mkdir(exist_ok=True)
     print(format_table(recorder.records), flush=True)
-    return LocalRunResult(outputs=outputs, run_dir=run_dir, tasks=recorder.records)
-
-
-@contextlib.contextmanager
-def _recording_failures(failed: list[str]) -> Iterator[None]:
-    """Records the fail stack kfp's orchestrator reports, while a pipeline runs (kfp 2.7 to 2.17).
-
-    kfp raises a RuntimeError whose only trace of the failed task is its coloured message; the
-    orchestrator's ``log_and_maybe_raise_for_failure`` gets the task names as a list. Wrapped
-    for the block only; where a kfp has no such function, the message is read instead.
-    """
-    from kfp.local import pipeline_orchestrator
-
-    original = getattr(pipeline_orchestrator, "log_and_maybe_raise_for_failure", None)
-    if original is None:
-        yield
-        return
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        failed[:] = list(kwargs.get("fail_stack", args[2] if len(args) > 2 else []))
-        return original(*args, **kwargs)
-
-    pipeline_orchestrator.log_and_maybe_raise_for_failure = recording
-    try:
-        yield
-    finally:
-        pipeline_orchestrator.log_and_maybe_raise_for_failure = original
+    docker = isinstance(runner, local.DockerRunner)
+    facts = RunFacts(pipeline_func, arguments, "docker" if docker else "subprocess",
+                     settings.image() if docker else None, started, recorder.records, outputs, failed_task)  # fmt: skip
+    page = write_run(facts, run_dir)
+    if failed_task:
+        if page is not None:
+            print(f"Run page: {page.as_uri()}", flush=True)
+        raise TaskFailedError(failed_task)
+    return LocalRunResult(outputs=outputs, run_dir=run_dir, tasks=recorder.records, page=page)
 
 
 def format_result(result: LocalRunResult) -> str:
@@ -184,6 +169,8 @@ def format_result(result: LocalRunResult) -> str:
         else:
             lines.append(f"  {name}: {_shown(value)}")
     lines.append(f"Run folder: {result.run_dir}")
+    if result.page is not None:
+        lines.append(f"Run page: {result.page.as_uri()}")
     return "\n".join(lines)
 
 

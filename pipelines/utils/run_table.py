@@ -11,10 +11,11 @@ reports those through :meth:`RunRecorder.reused`. The run's name (its folder) is
 from __future__ import annotations
 
 import contextlib
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from utils.pipeline_discovery import task_components
@@ -31,12 +32,18 @@ class TaskRecord:
         outcome: ``ran``, ``reused`` or ``failed``.
         started: When it started (seconds since the epoch).
         seconds: How long it took.
+        inputs: Its arguments by input name (values, and kfp artifacts).
+        outputs: Its outputs by name (values, and kfp artifacts); {} when it failed.
+        log: What the task printed.
     """
 
     name: str
     outcome: str
     started: float
     seconds: float
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    log: str = ""
 
 
 class RunRecorder:
@@ -47,20 +54,34 @@ class RunRecorder:
         self.run_name: str | None = None  # kfp's name for the run: its folder under the pipeline root
         self._names = task_of_component
         self._lock = threading.Lock()
+        self._log = threading.local()  # the lines of the task running in this thread
 
     def name(self, component: str) -> str:
         """The task name a component runs as."""
         return self._names.get(component) or component.removeprefix("comp-")
 
-    def add(self, component: str, outcome: str, started: float) -> None:
-        """Records a task that started at ``started`` (a ``time.time()``) and ended now."""
-        record = TaskRecord(self.name(component), outcome, started, max(time.time() - started, 0.0))
+    def add(self, component: str, outcome: str, started: float, inputs: Any = None, outputs: Any = None) -> None:
+        """Records a task that started at ``started`` (a ``time.time()``) and ended now, with its log."""
+        lines, self._log.lines = getattr(self._log, "lines", None) or [], None
+        seconds = max(time.time() - started, 0.0)
+        record = TaskRecord(self.name(component), outcome, started, seconds, dict(inputs or {}), dict(outputs or {}))
+        record.log = textwrap.dedent("".join(lines))
         with self._lock:
             self.records.append(record)
 
-    def reused(self, component: str, started: float) -> None:
+    def reused(self, component: str, started: float, inputs: Any, outputs: Any) -> None:
         """Records a task whose outputs came from the cache."""
-        self.add(component, REUSED, started)
+        self.add(component, REUSED, started, inputs, outputs)
+
+    def capture(self, line: str) -> None:
+        """Keeps a line of output for the task running in this thread (if one is)."""
+        lines = getattr(self._log, "lines", None)
+        if lines is not None:
+            lines.append(line)
+
+    def begin(self) -> None:
+        """Starts keeping this thread's output for the task it is about to run."""
+        self._log.lines = []
 
 
 @contextlib.contextmanager
@@ -101,16 +122,45 @@ def _timed(function: Callable[..., Any], recorder: RunRecorder) -> Callable[...,
         from kfp.local import status
 
         component = kwargs.get("component_name", args[1] if len(args) > 1 else "?")
+        inputs = kwargs.get("arguments", {})
         started = time.time()
+        recorder.begin()
         try:
             outputs, task_status = function(*args, **kwargs)
         except BaseException:
-            recorder.add(component, FAILED, started)
+            recorder.add(component, FAILED, started, inputs)
             raise
-        recorder.add(component, RAN if task_status == status.Status.SUCCESS else FAILED, started)
+        outcome = RAN if task_status == status.Status.SUCCESS else FAILED
+        recorder.add(component, outcome, started, inputs, outputs)
         return outputs, task_status
 
     return run
+
+
+@contextlib.contextmanager
+def recording_failures(failed: list[str]) -> Iterator[None]:
+    """Records the fail stack kfp's orchestrator reports, while a pipeline runs (kfp 2.7 to 2.17).
+
+    kfp raises a RuntimeError whose only trace of the failed task is its coloured message; the
+    orchestrator's ``log_and_maybe_raise_for_failure`` gets the task names as a list. Wrapped
+    for the block only; where a kfp has no such function, the message is read instead.
+    """
+    from kfp.local import pipeline_orchestrator
+
+    original = getattr(pipeline_orchestrator, "log_and_maybe_raise_for_failure", None)
+    if original is None:
+        yield
+        return
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        failed[:] = list(kwargs.get("fail_stack", args[2] if len(args) > 2 else []))
+        return original(*args, **kwargs)
+
+    pipeline_orchestrator.log_and_maybe_raise_for_failure = recording
+    try:
+        yield
+    finally:
+        pipeline_orchestrator.log_and_maybe_raise_for_failure = original
 
 
 def format_table(records: list[TaskRecord]) -> str:

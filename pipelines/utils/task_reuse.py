@@ -66,12 +66,13 @@ def notice(options: ReuseOptions | None) -> str | None:
 
 
 @contextlib.contextmanager
-def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float], None]) -> Iterator[None]:
+def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float, Any, Any], None]) -> Iterator[None]:
     """Extends kfp's cache key while the block runs; reports each reused task to ``on_reuse``.
 
     Args:
         options: The run's options (None or disabled: nothing is changed).
-        on_reuse: Called with the component's name and when its lookup started.
+        on_reuse: Called with the component's name, when its lookup started, its arguments and
+            the reused outputs.
     """
     if not init_options(options):
         yield
@@ -79,7 +80,7 @@ def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float],
     from kfp.local.cache import LocalCache
 
     compute_key, get = LocalCache.compute_key, LocalCache.get
-    lookups: dict[str, tuple[str, float]] = {}
+    lookups: dict[str, tuple[str, float, Any]] = {}
     lock = threading.Lock()
 
     def keyed(
@@ -99,17 +100,17 @@ def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float],
             image = without_fingerprint(image)
         key = compute_key(self, component_name, image, full_command, arguments, env_vars, custom_cache_key)
         with lock:
-            lookups[key] = (component_name, started)
+            lookups[key] = (component_name, started, arguments)
         return key
 
     def looked_up(self: Any, key: str) -> Any:
         with lock:
-            component, started = lookups.get(key, ("", time.time()))
+            component, started, arguments = lookups.get(key, ("", time.time(), {}))
         if component in options.forced:
             return None
         found = get(self, key)
         if found is not None:
-            on_reuse(component, started)
+            on_reuse(component, started, arguments, found)
         return found
 
     LocalCache.compute_key, LocalCache.get = keyed, looked_up
