@@ -46,3 +46,11 @@ def task_outcomes(stdout: str) -> dict[str, str]:
     start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["task", "outcome", "seconds"])
     rows = [line.split() for line in lines[start + 1 :]]
     return {row[0]: row[1] for row in rows[: next(i for i, r in enumerate(rows) if len(r) != 3)]}
+
+
+def write_tree(root, files: dict[str, str]):
+    """Writes ``{relative path: text}`` under ``root`` (folders made as needed); returns ``root``."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root

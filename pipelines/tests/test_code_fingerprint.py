@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 
+from tests.helpers import write_tree
 from utils import code_fingerprint
 from utils.code_fingerprint import python_sources, task_fingerprint, user_files
 
@@ -29,9 +30,7 @@ def package(tmp_path, monkeypatch):
         "pkg/sub/d.py": "from pkg.sub import __name__ as _n\nfrom ..c import unused\n",
         "uv.lock": "version = 1\n",
     }
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+    write_tree(root, files)
     monkeypatch.syspath_prepend(str(root))
     return root
 

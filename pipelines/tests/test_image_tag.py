@@ -6,11 +6,10 @@ import subprocess
 import kfp
 import pytest
 import yaml
-from kfp import compiler
+from kfp import compiler, dsl
 
 from tests.conftest import PIPELINES_DIR
 from tests.copies import clean_env
-from tests.fixtures.pipelines import words_pipeline
 from utils import image_tag, settings
 from utils.image_push import push_warning
 
@@ -106,12 +105,20 @@ def test_registry_is_read_from_the_first_path_part():
 
 
 def test_the_compiled_pipeline_names_the_fingerprinted_image(tmp_path, monkeypatch):
-    monkeypatch.delenv("PIPE_FICTION_IMAGE", raising=False)
+    monkeypatch.delenv("PIPE_FICTION_IMAGE", raising=False)  # as components see it on a fresh clone
+
+    @dsl.component(base_image=settings.image(), install_kfp_package=False)
+    def step() -> int:
+        return 1
+
+    @dsl.pipeline(name="one-step")
+    def one_step():
+        step()
+
     path = tmp_path / "compiled.yaml"
-    compiler.Compiler().compile(pipeline_func=words_pipeline, package_path=str(path))
+    compiler.Compiler().compile(pipeline_func=one_step, package_path=str(path))
     executors = yaml.safe_load(path.read_text())["deploymentSpec"]["executors"]
-    images = {e["container"]["image"] for e in executors.values()}
-    assert images == {settings.image()}
+    assert {e["container"]["image"] for e in executors.values()} == {image_tag.default_image(kfp.__version__)}
     assert image_tag.without_fingerprint(settings.image()) != settings.image()
 
 
