@@ -23,7 +23,11 @@ def test_pipeline_run_produces_the_expected_summary_and_artifacts(tmp_path):
     expected = expected_summary(400, 7, 0.25)
     assert result.metrics == pytest.approx({k: float(v) for k, v in expected.items()})
     assert result.run_dir.parent == tmp_path
-    assert sorted(p.name for p in result.run_dir.iterdir()) == ["generate-data", "process-data", "summarize-data"]
+    assert sorted(p.name for p in result.run_dir.iterdir() if p.is_dir()) == [
+        "generate-data",
+        "process-data",
+        "summarize-data",
+    ]
     raw = pd.read_csv(result.run_dir / "generate-data" / "dataset")
     processed = pd.read_csv(result.run_dir / "process-data" / "processed")
     assert len(raw) == 400
@@ -77,4 +81,8 @@ def test_demo_pipeline_runs_in_containers_with_network_disabled(tmp_path):
     )
     expected = expected_summary(300, 4, 0.2)
     assert result.metrics == pytest.approx({k: float(v) for k, v in expected.items()})
-    assert sorted(p.name for p in result.run_dir.iterdir()) == ["generate-data", "process-data", "summarize-data"]
+    assert sorted(p.name for p in result.run_dir.iterdir() if p.is_dir()) == [
+        "generate-data",
+        "process-data",
+        "summarize-data",
+    ]
