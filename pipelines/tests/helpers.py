@@ -48,9 +48,11 @@ def task_outcomes(stdout: str) -> dict[str, str]:
     return {row[0]: row[1] for row in rows[: next(i for i, r in enumerate(rows) if len(r) != 3)]}
 
 
-def write_tree(root, files: dict[str, str]):
-    """Writes ``{relative path: text}`` under ``root`` (folders made as needed); returns ``root``."""
+def importable_tree(monkeypatch, root, files: dict[str, str]):
+    """Writes ``{relative path: text}`` under ``root`` and puts it on the import path, here and in tasks."""
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setenv("PYTHONPATH", str(root))  # for the tasks' own processes
     return root

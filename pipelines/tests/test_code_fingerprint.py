@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from tests.helpers import write_tree
+from tests.helpers import importable_tree
 from utils import code_fingerprint
 from utils.code_fingerprint import python_sources, task_fingerprint, user_files
 
@@ -20,19 +20,19 @@ def step(n: int) -> str:
 @pytest.fixture
 def package(tmp_path, monkeypatch):
     """``pkg``: a -> b (relative import), b, c (imported by nobody), sub/d; a uv.lock beside it."""
-    root = tmp_path / "src"
-    files = {
-        "pkg/__init__.py": '"""Nothing imported here."""\n',
-        "pkg/a.py": "from .b import helper\n\ndef run():\n    return helper()\n",
-        "pkg/b.py": "import os\n\ndef helper():\n    return os.sep\n",
-        "pkg/c.py": "def unused():\n    return 1\n",
-        "pkg/sub/__init__.py": "",
-        "pkg/sub/d.py": "from pkg.sub import __name__ as _n\nfrom ..c import unused\n",
-        "uv.lock": "version = 1\n",
-    }
-    write_tree(root, files)
-    monkeypatch.syspath_prepend(str(root))
-    return root
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "src",
+        {
+            "pkg/__init__.py": '"""Nothing imported here."""\n',
+            "pkg/a.py": "from .b import helper\n\ndef run():\n    return helper()\n",
+            "pkg/b.py": "import os\n\ndef helper():\n    return os.sep\n",
+            "pkg/c.py": "def unused():\n    return 1\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/d.py": "from pkg.sub import __name__ as _n\nfrom ..c import unused\n",
+            "uv.lock": "version = 1\n",
+        },
+    )
 
 
 def command(imports: str) -> list[str]:

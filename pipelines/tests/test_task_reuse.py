@@ -13,7 +13,7 @@ from kfp import local
 
 from tests.conftest import PIPELINES_DIR
 from tests.fixtures.reuse_pipeline import two_steps
-from tests.helpers import assert_one_line_error, run_script, write_tree
+from tests.helpers import assert_one_line_error, importable_tree, run_script
 from utils.local_run import run_pipeline
 from utils.run_options import reuse_options
 from utils.task_reuse import supported
@@ -25,19 +25,18 @@ FIRST, SECOND = "first-step", "second-step"
 @pytest.fixture
 def reusepkg(tmp_path, monkeypatch):
     """Writes ``reusepkg`` (first.py; second.py importing helpers.py; a uv.lock) where tasks import it."""
-    root = tmp_path / "src"
-    files = {
-        "reusepkg/__init__.py": "",
-        "reusepkg/first.py": "def make(count):\n    return 'word\\n' * count\n",
-        "reusepkg/second.py": "from reusepkg.helpers import loud\n\ndef shout(text):\n    return loud(text)\n",
-        "reusepkg/helpers.py": "def loud(text):\n    return text.upper().strip()\n",
-        "uv.lock": "version = 1\n",
-    }
-    write_tree(root, files)
-    monkeypatch.syspath_prepend(str(root))
-    monkeypatch.setenv("PYTHONPATH", str(root))  # for the tasks' own processes
     monkeypatch.setenv("PIPE_FICTION_PIPELINE", "tests.fixtures.reuse_pipeline")
-    return root
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "src",
+        {
+            "reusepkg/__init__.py": "",
+            "reusepkg/first.py": "def make(count):\n    return 'word\\n' * count\n",
+            "reusepkg/second.py": "from reusepkg.helpers import loud\n\ndef shout(text):\n    return loud(text)\n",
+            "reusepkg/helpers.py": "def loud(text):\n    return text.upper().strip()\n",
+            "uv.lock": "version = 1\n",
+        },
+    )
 
 
 def run(tmp_path, count=3, rerun=(), no_cache=False, env=None):
