@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
     environment = task_environment(args.env, debug_env)
-    reuse = reuse_options(args, pipeline, "docker", environment)
+    reuse = reuse_options(args, pipeline, environment)
     runner = docker_runner(
         ports=ports,
         environment=environment,

@@ -42,7 +42,7 @@ def reusepkg(tmp_path, monkeypatch):
 def run(tmp_path, count=3, rerun=(), no_cache=False, env=None):
     """One local run in subprocesses; returns {task: outcome} and the result."""
     args = argparse.Namespace(rerun=list(rerun), no_cache=no_cache, debug=[])
-    reuse = reuse_options(args, two_steps, "subprocess", env or {})
+    reuse = reuse_options(args, two_steps, env or {})
     result = run_pipeline(
         two_steps, local.SubprocessRunner(use_venv=False), tmp_path / "outputs", {"count": count}, reuse=reuse
     )
@@ -165,6 +165,6 @@ def test_without_a_local_cache_every_task_runs_and_the_run_says_why(tmp_path, re
 
 def test_a_debugged_task_and_its_dependents_always_run_but_its_upstream_may_be_reused():
     args = argparse.Namespace(rerun=[], no_cache=False, debug=["second_step"])
-    assert reuse_options(args, two_steps, "subprocess").forced == {"comp-second-step"}
+    assert reuse_options(args, two_steps).forced == {"comp-second-step"}
     args.debug = [FIRST]
-    assert reuse_options(args, two_steps, "subprocess").forced == {"comp-first-step", "comp-second-step"}
+    assert reuse_options(args, two_steps).forced == {"comp-first-step", "comp-second-step"}

@@ -119,8 +119,9 @@ def run_pipeline(
         TaskFailedError: If a task fails (the message names it).
     """
     root = init_local(runner, pipeline_root, reuse)
-    if notice(reuse):
-        logger.info(notice(reuse))
+    if line := notice(reuse):
+        logger.info(line)
+    kind = "docker" if isinstance(runner, local.DockerRunner) else "subprocess"
     failed: list[str] = []
     failed_task, task, started = None, None, time.time()
     try:
@@ -129,7 +130,7 @@ def run_pipeline(
             recording(pipeline_func) as recorder,
             task_output(verbose, tee=recorder.capture),
             recording_failures(failed),
-            keyed_on_code(reuse, recorder.reused),
+            keyed_on_code(reuse, kind, recorder.reused),
         ):
             for message in QUIET_WARNINGS:
                 warnings.filterwarnings("ignore", message=message)
@@ -148,9 +149,8 @@ def run_pipeline(
     run_dir = root / recorder.run_name if recorder.run_name else root
     run_dir.mkdir(exist_ok=True)
     print(format_table(recorder.records), flush=True)
-    docker = isinstance(runner, local.DockerRunner)
-    facts = RunFacts(pipeline_func, arguments, "docker" if docker else "subprocess",
-                     settings.image() if docker else None, started, recorder.records, outputs, failed_task)  # fmt: skip
+    image = settings.image() if kind == "docker" else None
+    facts = RunFacts(pipeline_func, arguments, kind, image, started, recorder.records, outputs, failed_task)
     page = write_run(facts, run_dir)
     if failed_task:
         if page is not None:

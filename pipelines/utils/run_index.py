@@ -8,14 +8,13 @@ to its own run page.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 from pathlib import Path
 from typing import Any
 
 from utils import settings
 from utils.errors import run_cli
-from utils.run_report import FACTS, PAGE
+from utils.run_report import FACTS, PAGE, format_time
 
 INDEX = "runs.html"
 KEY_METRICS = 3  # metrics shown in the terminal table; the page shows them all
@@ -40,7 +39,7 @@ def _arguments(run: dict[str, Any]) -> str:
 
 
 def _when(run: dict[str, Any]) -> str:
-    return datetime.datetime.fromtimestamp(run.get("started", 0)).strftime("%Y-%m-%d %H:%M:%S")
+    return format_time(run.get("started", 0))
 
 
 def format_runs(runs: list[dict[str, Any]]) -> str:

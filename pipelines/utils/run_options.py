@@ -41,15 +41,12 @@ def env_pairs(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def reuse_options(
-    args: argparse.Namespace, pipeline: Any, runner: str, environment: dict[str, str] | None = None
-) -> ReuseOptions:
+def reuse_options(args: argparse.Namespace, pipeline: Any, environment: dict[str, str] | None = None) -> ReuseOptions:
     """The reuse options of a run from its script's arguments (``--debug`` tasks always run).
 
     Args:
         args: The script's arguments (``--rerun``, ``--no-cache``, ``--debug``).
         pipeline: The ``@dsl.pipeline`` being run.
-        runner: ``subprocess`` or ``docker``.
         environment: The variables the script sets in every task.
 
     Raises:
@@ -60,4 +57,4 @@ def reuse_options(
     tasks = downstream(pipeline, {normalise(name) for name in named})
     forced = frozenset(component for component, task in task_components(pipeline).items() if task in tasks)
     keyed = {k: v for k, v in (environment or {}).items() if not k.startswith(_NOT_KEYED)}
-    return ReuseOptions(enabled=not args.no_cache, runner=runner, forced=forced, environment=keyed)
+    return ReuseOptions(enabled=not args.no_cache, forced=forced, environment=keyed)

@@ -8,7 +8,6 @@ and links to its files.
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from markupsafe import Markup
 from utils.pipeline_discovery import task_names
 from utils.previews import preview
 from utils.run_graph import COLOURS, layout, to_svg
+from utils.run_report import format_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ORDER = ("failed", "ran", "reused")
@@ -26,7 +26,7 @@ _ORDER = ("failed", "ran", "reused")
 def environment() -> Environment:
     """The Jinja2 environment of the run pages (autoescaping on)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    env.filters["when"] = lambda t: datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+    env.filters["when"] = format_time
     env.filters["file_uri"] = lambda p: Path(p).resolve().as_uri()
     return env
 

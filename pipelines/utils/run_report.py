@@ -8,6 +8,7 @@ A page that cannot be written costs a warning, never the run.
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from dataclasses import dataclass
@@ -54,9 +55,13 @@ def metrics_of(outputs: dict[str, Any]) -> dict[str, Any]:
     return plain(dict(found.metadata)) if found is not None else {}
 
 
+def format_time(timestamp: float) -> str:
+    """A run's time as the page and ``make runs`` show it (local time, to the second)."""
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def summary(facts: RunFacts) -> dict[str, Any]:
     """The JSON facts of a run."""
-    ended = max((t.started + t.seconds for t in facts.tasks), default=facts.started)
     return {
         "pipeline": facts.pipeline.name,
         "arguments": plain(facts.arguments),
@@ -66,7 +71,7 @@ def summary(facts: RunFacts) -> dict[str, Any]:
         "image": facts.image,
         "kfp": kfp.__version__,
         "started": facts.started,
-        "seconds": max(max(ended, time.time()) - facts.started, 0.0),
+        "seconds": max(time.time() - facts.started, 0.0),
         "metrics": metrics_of(facts.outputs),
         "outputs": plain(facts.outputs),
         "tasks": [

@@ -35,13 +35,11 @@ class ReuseOptions:
 
     Attributes:
         enabled: Reuse unchanged tasks (``--no-cache`` turns it off).
-        runner: ``subprocess`` or ``docker``: results are reused within one kind of runner.
         forced: Components that run whatever the cache holds.
         environment: Variables every task gets from the run script (part of each key).
     """
 
     enabled: bool = True
-    runner: str = "subprocess"
     forced: frozenset[str] = frozenset()
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -51,11 +49,13 @@ def supported() -> bool:
     return "enable_caching" in inspect.signature(local.init).parameters
 
 
+def _active(options: ReuseOptions | None) -> bool:
+    return options is not None and options.enabled and supported()
+
+
 def init_options(options: ReuseOptions | None) -> dict[str, Any]:
     """The ``local.init`` arguments that switch kfp's cache on (none where it is off or missing)."""
-    if options is None or not options.enabled or not supported():
-        return {}
-    return {"enable_caching": True, "cache_root": str(settings.cache_dir())}
+    return {"enable_caching": True, "cache_root": str(settings.cache_dir())} if _active(options) else {}
 
 
 def notice(options: ReuseOptions | None) -> str | None:
@@ -66,21 +66,26 @@ def notice(options: ReuseOptions | None) -> str | None:
 
 
 @contextlib.contextmanager
-def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float, Any, Any], None]) -> Iterator[None]:
+def keyed_on_code(
+    options: ReuseOptions | None, runner: str, on_reuse: Callable[[str, float, Any, Any], None]
+) -> Iterator[None]:
     """Extends kfp's cache key while the block runs; reports each reused task to ``on_reuse``.
 
     Args:
         options: The run's options (None or disabled: nothing is changed).
+        runner: ``subprocess`` or ``docker``: results are reused within one kind of runner.
         on_reuse: Called with the component's name, when its lookup started, its arguments and
             the reused outputs.
     """
-    if not init_options(options):
+    if not _active(options):
         yield
         return
     from kfp.local.cache import LocalCache
 
     compute_key, get = LocalCache.compute_key, LocalCache.get
     lookups: dict[str, tuple[str, float, Any]] = {}
+    # One fingerprint per command and run: the iterations of a loop share their component's.
+    fingerprints: dict[tuple[str, ...], str | None] = {}
     lock = threading.Lock()
 
     def keyed(
@@ -93,8 +98,11 @@ def keyed_on_code(options: ReuseOptions | None, on_reuse: Callable[[str, float, 
         custom_cache_key: str | None = None,
     ) -> str:
         started = time.time()
-        env_vars = {**(env_vars or {}), **options.environment, RUNNER_VARIABLE: options.runner}
-        code = task_fingerprint(full_command)
+        env_vars = {**(env_vars or {}), **options.environment, RUNNER_VARIABLE: runner}
+        command = tuple(full_command)
+        if command not in fingerprints:
+            fingerprints[command] = task_fingerprint(command)
+        code = fingerprints[command]
         if code is not None:
             env_vars[CODE_VARIABLE] = code
             image = without_fingerprint(image)
