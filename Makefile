@@ -30,7 +30,7 @@ PKG_PY := $(PKG)/.venv/bin/python
 
 # The image: kfp and debugpy at the pipelines lock's versions (or KFP_VERSION), so the image and
 # the venv that compiles the components always agree. Its tag carries a fingerprint of what it is
-# built from (utils/image_tag.py): a changed package means a new tag, so a missing tag means
+# built from (utils/image/tag.py): a changed package means a new tag, so a missing tag means
 # "build", and a present one "up to date". IMAGE=name:tag is used as given; IMAGE=registry/name
 # gets the fingerprinted tag. Recipes ask image_tag.py (reading the environment, not a command line).
 lock_version = $(shell grep -A1 '^name = "$(1)"$$' $(PIPE)/uv.lock | sed -n 's/^version = "\(.*\)"$$/\1/p')
@@ -41,7 +41,7 @@ BASE_IMAGE ?= python:3.12-slim
 EXTRA_CA_BUNDLE ?=
 export PIPE_FICTION_IMAGE := $(IMAGE)
 export KFP_VERSION BASE_IMAGE EXTRA_CA_BUNDLE
-IMAGE_NAME = python3 $(PIPE)/utils/image_tag.py
+IMAGE_NAME = cd $(PIPE) && python3 -m utils.image.tag
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 
 PIPELINE_YAML ?=
@@ -58,10 +58,10 @@ TIMEOUT ?=
 ARGS ?=
 # What users type reaches the scripts as environment variables, expanded by the shell as data
 # (never parsed as shell text): "$$TASK" is one word; ARGS is split by the scripts themselves,
-# with shell quoting rules, in utils/settings.py.
+# with shell quoting rules, in utils/common/settings.py.
 export TASK PORT RUN_ID DEBUGGER TIMEOUT ARGS
 DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
-LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline_discovery
+LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline.discovery
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 PYTEST_ARGS ?=
 
@@ -118,10 +118,10 @@ run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline local
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py
 
 runs: $(PIPE)/$(PIPE_VENV)/.synced ## List the recent local runs and write local_outputs/runs.html comparing their metrics
-	@cd $(PIPE) && exec $(PY) -m utils.run_index
+	@cd $(PIPE) && exec $(PY) -m utils.report.runs_index
 
 screenshot: $(PIPE)/$(PIPE_VENV)/.synced ## Render the newest run page into docs/run-page.png (needs Chromium)
-	@cd $(PIPE) && exec $(PY) -m tools.browser
+	@cd $(PIPE) && exec $(PY) -m utils.dev.browser
 
 tasks: $(PIPE)/$(PIPE_VENV)/.synced ## List the pipeline's tasks (the names TASK= takes)
 	@$(LIST_TASKS)
@@ -150,7 +150,7 @@ test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tes
 	cd $(PIPE) && $(PY) -m pytest -m docker $(PYTEST_ARGS)
 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
-	cd $(PIPE) && $(PY) -m tools.bench
+	cd $(PIPE) && $(PY) -m utils.dev.bench
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting (ruff) and the GitHub workflows (actionlint)
 	cd $(ROOT) && $(PIPE)/$(PIPE_VENV)/bin/ruff check . && $(PIPE)/$(PIPE_VENV)/bin/ruff format --check .
@@ -174,7 +174,7 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 # command-line variables, and "$$NAME" is expanded by the shell as one word.
 rename: $(UV) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
 	@test -n "$${NAME:-}" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
-	python3 $(PIPE)/tools/rename_project.py --uv $(UV) -- "$$NAME"
+	cd $(PIPE) && python3 -m utils.dev.rename --uv $(UV) -- "$$NAME"
 
 # The venvs' bytecode is compiled at install time and stays: deleting it would make every task
 # recompile kfp and pandas (their .synced markers would still say "done").

@@ -10,10 +10,10 @@ pip install and needs no network.
 
 from kfp.dsl import Dataset, Input, Metrics, Output
 
-from utils import settings
-from utils.debugging import debuggable_component
+from utils.debugging.component import debuggable_component
+from utils.image.task_image import task_image
 
-IMAGE = settings.image()
+IMAGE = task_image()
 
 
 @debuggable_component(base_image=IMAGE, install_kfp_package=False)

@@ -10,11 +10,11 @@ import argparse
 
 from loguru import logger
 
-from utils import arg_types, settings
-from utils.debugging import DEFAULT_PORT, normalise
-from utils.errors import run_cli
-from utils.port_forward import find_task_pod, forward, kube_api, pod_connector
-from utils.ports import ensure_free
+from utils.cluster.port_forward import find_task_pod, forward, kube_api, pod_connector
+from utils.common import arg_types, settings
+from utils.common.cli import run_cli
+from utils.common.ports import ensure_free
+from utils.debugging.component import DEFAULT_PORT, normalise
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -13,15 +13,16 @@ from typing import Any
 
 from loguru import logger
 
-from utils import arg_types, settings
-from utils.cluster import compile_pipeline, connect, run_link, submit, wait
-from utils.cluster_api import request_timeouts
-from utils.debug_options import add_debug_arguments, check_task_names
-from utils.debugging import with_debugging
-from utils.errors import run_cli
-from utils.image_push import push_warning
-from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
-from utils.pipeline_discovery import load_pipeline
+from utils.cluster.api import request_timeouts
+from utils.cluster.client import compile_pipeline, connect, run_link, submit, wait
+from utils.common import arg_types, paths, settings
+from utils.common.cli import run_cli
+from utils.debugging.component import with_debugging
+from utils.debugging.options import add_debug_arguments, check_task_names
+from utils.image.push import push_warning
+from utils.image.task_image import task_image
+from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
+from utils.pipeline.discovery import load_pipeline
 
 
 def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
@@ -31,7 +32,7 @@ def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.
     # Compiling needs no argument values: the run that uses the YAML gives them.
     compile_only = "--compile-only" in settings.command_line(argv)
     add_pipeline_arguments(parser, pipeline, required=not compile_only)
-    default_yaml = settings.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
+    default_yaml = paths.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
     parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
     parser.add_argument("--output", type=Path, default=default_yaml, help=f"the YAML's path (default {default_yaml})")
     parser.add_argument("--run-name", help="the run's display name")
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Compiled pipeline: {package}")
     if args.compile_only:
         return 0
-    warning = push_warning(settings.image())
+    warning = push_warning(task_image())
     if warning:
         logger.warning(warning)
     cluster = settings.cluster_settings()

@@ -15,15 +15,16 @@ from typing import Any
 
 from loguru import logger
 
-from utils import settings
-from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
-from utils.docker_containers import check_image_present, check_ports_free, docker_client
-from utils.docker_runner import docker_runner
-from utils.errors import run_cli
-from utils.local_run import format_result, run_pipeline
-from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
-from utils.pipeline_discovery import load_pipeline
-from utils.run_options import add_run_arguments, env_pairs, reuse_options
+from utils.common import settings
+from utils.common.cli import run_cli
+from utils.debugging.options import add_debug_arguments, debug_environment, log_debug_target
+from utils.docker.containers import check_image_present, check_ports_free, docker_client
+from utils.docker.runner import docker_runner
+from utils.image.task_image import task_image
+from utils.local.options import add_run_arguments, env_pairs, reuse_options
+from utils.local.run import format_result, run_pipeline
+from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
+from utils.pipeline.discovery import load_pipeline
 
 CONTAINER_DATA_DIR = "/data"
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.warning("the debugger is published on {}: anyone who can reach it can run code in the task", address)
     # The debugged task listens on the same port number inside its container.
     ports = {f"{args.debug_port}/tcp": (address, args.debug_port)} if debug_env else None
-    check_image_present(docker_client(), settings.image())
+    check_image_present(docker_client(), task_image())
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
     environment = task_environment(args.env, debug_env)

@@ -13,14 +13,14 @@ from typing import Any
 
 from kfp import local
 
-from utils import settings
-from utils.debug_options import add_debug_arguments, debug_environment, log_debug_target
-from utils.errors import run_cli
-from utils.local_run import format_result, run_pipeline
-from utils.pipeline_arguments import add_pipeline_arguments, checked_arguments
-from utils.pipeline_discovery import load_pipeline
-from utils.ports import ensure_free
-from utils.run_options import add_run_arguments, env_pairs, reuse_options
+from utils.common import settings
+from utils.common.cli import run_cli
+from utils.common.ports import ensure_free
+from utils.debugging.options import add_debug_arguments, debug_environment, log_debug_target
+from utils.local.options import add_run_arguments, env_pairs, reuse_options
+from utils.local.run import format_result, run_pipeline
+from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
+from utils.pipeline.discovery import load_pipeline
 
 
 def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:

@@ -6,10 +6,10 @@ replace the demo.
 
 from kfp.dsl import Dataset, Input, Output
 
-from utils import settings
-from utils.debugging import debuggable_component
+from utils.debugging.component import debuggable_component
+from utils.image.task_image import task_image
 
-IMAGE = settings.image()
+IMAGE = task_image()
 
 
 @debuggable_component(base_image=IMAGE, install_kfp_package=False)

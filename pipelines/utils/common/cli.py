@@ -1,0 +1,41 @@
+"""The process edge of every command: output set up, signals turned into stops, errors into one line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from loguru import logger
+
+from utils.common.errors import PipeFictionError
+from utils.common.signals import Stopped, stop_on_signals
+
+
+def run_cli(main: Callable[[], int]) -> None:
+    """Runs a script's ``main`` and exits with its code, or 1 with one clear line on a user error.
+
+    Sets the process up first: stdout flushed line by line (lines a user or a tool waits for
+    must not sit in a pipe's buffer until the run ends), log lines as ``LEVEL message`` on
+    stderr, and SIGTERM/SIGHUP stopping the run like Ctrl-C. Ctrl-C exits 130, a signal 128 + it.
+
+    Args:
+        main: The script's entry point, returning its exit code.
+    """
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # absent on a notebook's stream
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
+    logger.remove()
+    logger.add(sys.stderr, level="INFO", format="<level>{level: <7}</level> {message}")
+    stop_on_signals()
+    try:
+        code = main()
+    except PipeFictionError as error:
+        logger.error(str(error))
+        code = 1
+    except Stopped as stopped:
+        logger.warning("stopped by {}", stopped)
+        code = stopped.exit_code
+    except KeyboardInterrupt:
+        logger.warning("interrupted")
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,60 @@
+"""The options every local run script shares: output, task variables and reusing tasks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from utils.common.errors import PipeFictionError
+from utils.debugging.component import normalise
+from utils.debugging.options import check_task_names
+from utils.local.reuse import ReuseOptions
+from utils.pipeline.discovery import downstream, task_components
+
+# Debugging variables differ between a debug run and a plain one, but not the tasks' results.
+_NOT_KEYED = ("KFP_DEBUG", "PYDEVD_")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds --verbose, --env KEY=VALUE, --no-cache and --rerun TASK to a local run script's parser."""
+    parser.add_argument("--verbose", action="store_true", help="also show kfp's executor lines (executor input)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="set in every task")
+    group = parser.add_argument_group("reusing unchanged tasks (kfp >= 2.17)")
+    group.add_argument("--no-cache", action="store_true", help="run every task, reusing none")
+    group.add_argument(
+        "--rerun", metavar="TASK", action="append", default=[], help="run this task and what depends on it"
+    )
+
+
+def env_pairs(pairs: list[str]) -> dict[str, str]:
+    """The ``--env KEY=VALUE`` pairs as a dict.
+
+    Raises:
+        PipeFictionError: If one is not KEY=VALUE.
+    """
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PipeFictionError(f"--env takes KEY=VALUE, got '{pair}'")
+        env[key] = value
+    return env
+
+
+def reuse_options(args: argparse.Namespace, pipeline: Any, environment: dict[str, str] | None = None) -> ReuseOptions:
+    """The reuse options of a run from its script's arguments (``--debug`` tasks always run).
+
+    Args:
+        args: The script's arguments (``--rerun``, ``--no-cache``, ``--debug``).
+        pipeline: The ``@dsl.pipeline`` being run.
+        environment: The variables the script sets in every task.
+
+    Raises:
+        PipeFictionError: If ``--rerun`` names a task the pipeline does not have.
+    """
+    named = [*args.rerun, *getattr(args, "debug", [])]
+    check_task_names(pipeline, named)
+    tasks = downstream(pipeline, {normalise(name) for name in named})
+    forced = frozenset(component for component, task in task_components(pipeline).items() if task in tasks)
+    keyed = {k: v for k, v in (environment or {}).items() if not k.startswith(_NOT_KEYED)}
+    return ReuseOptions(enabled=not args.no_cache, forced=forced, environment=keyed)

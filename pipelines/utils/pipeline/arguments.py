@@ -1,0 +1,142 @@
+"""The run scripts' pipeline options, derived from the pipeline's own inputs.
+
+``num_rows: int = 1000`` becomes ``--num-rows`` (an integer, default 1000); an input without a
+default becomes a required option. Lists and dicts are given as JSON. A pipeline module may
+define ``validate_arguments(arguments: dict) -> None`` raising ``ValueError``: it runs before
+any task, so a value a task would reject is one line instead of a traceback in a task's log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from utils.common.arg_types import finite
+from utils.common.errors import PipelineArgumentError
+
+# KFP hands every number over as a JSON/protobuf double: integers beyond 2**53 change silently.
+MAX_EXACT_INT = 2**53
+_DEST = "pipeline_input:"
+
+
+def _named(words: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` under a name argparse can show: "invalid integer value: 'abc'"."""
+    parse.__name__ = words
+    return parse
+
+
+def _integer(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_EXACT_INT:
+        raise argparse.ArgumentTypeError(f"{value} is beyond +-2**53, which KFP cannot pass on exactly")
+    return value
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not finite(value):
+        raise ValueError(text)
+    return value
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def _json_of(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = json.loads(text)
+        if not isinstance(value, kind):
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
+# KFP parameter type -> (parser, words for --help and errors)
+TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
+    "Integer": (_named("integer", _integer), "integer"),
+    "Float": (_named("number", _number), "number"),
+    "String": (str, "text"),
+    "Boolean": (_named("true/false", _boolean), "true/false"),
+    "List": (_named("JSON list", _json_of(list)), "JSON list"),
+    "Dict": (_named("JSON object", _json_of(dict)), "JSON object"),
+}
+
+
+def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Any, required: bool = True) -> None:
+    """Adds one option per pipeline input: name, type, default; required where there is none.
+
+    Args:
+        parser: The run script's parser.
+        pipeline: The ``@dsl.pipeline`` whose inputs become options.
+        required: Make inputs without a default required options (not when only compiling).
+
+    Raises:
+        PipelineArgumentError: If an input is not a parameter (an artifact) or clashes with a
+            script option.
+    """
+    group = parser.add_argument_group(f"arguments of pipeline '{pipeline.name}'")
+    taken = {option for action in parser._actions for option in action.option_strings}
+    for name, spec in (pipeline.component_spec.inputs or {}).items():
+        flag = "--" + name.replace("_", "-")
+        kind = parameter_kind(spec.type)
+        if kind is None:
+            raise PipelineArgumentError(f"pipeline input {name!r} is a {spec.type} artifact: pass parameters only")
+        if flag in taken:
+            raise PipelineArgumentError(f"pipeline input {name!r} clashes with the script's {flag}: rename the input")
+        parse, words = TYPES[kind]
+        needed = spec.default is None and not spec.optional
+        shown = json.dumps(spec.default) if kind in ("List", "Dict") else spec.default
+        group.add_argument(
+            flag,
+            dest=_DEST + name,
+            type=parse,
+            required=needed and required,
+            default=spec.default,
+            metavar=words.upper().replace(" ", "_").replace("/", "_"),
+            help=f"{words}; required" if needed else f"{words} (default {shown})",
+        )
+
+
+def parameter_kind(type_name: str) -> str | None:
+    """``Integer``, ``List`` ... for a KFP parameter type (``typing.List[str]`` is a List); None for an artifact."""
+    match = re.match(r"^(?:typing\.)?(List|Dict|list|dict)\b", type_name)
+    if match:
+        return match.group(1).capitalize()
+    return type_name if type_name in TYPES else None
+
+
+def pipeline_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The pipeline's arguments out of parsed options (unset optional inputs left out)."""
+    values = {key.removeprefix(_DEST): value for key, value in vars(args).items() if key.startswith(_DEST)}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def checked_arguments(pipeline: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The pipeline's arguments out of parsed options, passed through the module's check.
+
+    The pipeline's module may define ``validate_arguments(arguments: dict) -> None``, raising
+    ``ValueError`` for a value its tasks would reject.
+
+    Raises:
+        PipelineArgumentError: With the hook's message, if it refuses a value.
+    """
+    arguments = pipeline_arguments(args)
+    module = importlib.import_module(pipeline.pipeline_func.__module__)
+    hook = getattr(module, "validate_arguments", None)
+    if hook is not None:
+        try:
+            hook(dict(arguments))
+        except ValueError as error:
+            raise PipelineArgumentError(f"pipeline argument refused: {error}") from None
+    return arguments

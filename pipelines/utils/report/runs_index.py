@@ -1,0 +1,87 @@
+"""``make runs``: the recent local runs as a table, and ``runs.html`` comparing their metrics.
+
+Reads the ``run.json`` every local run leaves in its folder (:mod:`utils.report.facts`), newest
+first; the page puts the runs side by side (the KFP UI's compare view, locally), each linking
+to its own run page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from utils.common import settings
+from utils.common.cli import run_cli
+from utils.report.facts import FACTS, PAGE, format_time
+
+INDEX = "runs.html"
+KEY_METRICS = 3  # metrics shown in the terminal table; the page shows them all
+
+
+def load_runs(root: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """The runs under ``root`` that left a ``run.json``, newest first (unreadable ones skipped)."""
+    runs = []
+    for path in root.glob(f"*/{FACTS}"):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        data["folder"] = str(path.parent)
+        runs.append(data)
+    runs.sort(key=lambda r: r.get("started", 0), reverse=True)
+    return runs[:limit] if limit else runs
+
+
+def _arguments(run: dict[str, Any]) -> str:
+    return " ".join(f"{k}={json.dumps(v)}" for k, v in run.get("arguments", {}).items())
+
+
+def _when(run: dict[str, Any]) -> str:
+    return format_time(run.get("started", 0))
+
+
+def format_runs(runs: list[dict[str, Any]]) -> str:
+    """The terminal table: time, pipeline, arguments, status, duration, the first metrics."""
+    if not runs:
+        return "No local runs yet: make run-subproc (or run-docker) makes one."
+    rows = [("time", "pipeline", "arguments", "status", "seconds", "metrics")]
+    for run in runs:
+        metrics = sorted(run.get("metrics", {}).items())[:KEY_METRICS]
+        shown = " ".join(f"{k}={v}" for k, v in metrics) + (" ..." if len(run.get("metrics", {})) > KEY_METRICS else "")
+        rows.append((_when(run), run["pipeline"], _arguments(run), run["status"], f"{run['seconds']:.2f}", shown))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1] for row in rows
+    )
+
+
+def write_index(runs: list[dict[str, Any]], root: Path) -> Path:
+    """Writes ``runs.html`` into ``root``: the runs side by side with every metric; returns its path."""
+    from utils.report.page import environment
+
+    names = sorted({name for run in runs for name in run.get("metrics", {})})
+    for run in runs:
+        run["page"] = Path(run["folder"], PAGE).resolve().as_uri() if Path(run["folder"], PAGE).is_file() else None
+        run["when"], run["argument_text"] = _when(run), _arguments(run)
+    page = root / INDEX
+    page.write_text(environment().get_template(INDEX).render(runs=runs, metrics=names), encoding="utf-8")
+    return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prints the recent runs and writes the compare page; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=20, help="how many of the newest runs (default 20)")
+    args = parser.parse_args(argv)
+    root = settings.local_outputs_dir()
+    runs = load_runs(root, args.limit) if root.is_dir() else []
+    print(format_runs(runs))
+    if runs:
+        print(f"Compare page: {write_index(runs, root).as_uri()}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

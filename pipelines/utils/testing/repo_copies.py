@@ -1,0 +1,73 @@
+"""Copies of this repository, and make run in them as a user would: for end-to-end tests and the bench.
+
+A copy is a ``git clone`` of HEAD (so commit before running those tests). Its make never sees
+the outer make's flags, image or pipeline choice: make exports command-line variables
+(``make test IMAGE=x``) to everything it runs, and a nested make would build over that image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from utils.common.paths import ROOT
+from utils.image.tag import without_fingerprint
+
+# Set in a copy's own make test, so that tests which make copies do not recurse.
+NESTED = "PIPE_FICTION_NESTED_COPY"
+_DROPPED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPELINE")
+
+
+def clone(tmp_path: Path, name: str = "copy") -> Path:
+    """A clone of this repository's HEAD, as a user's fresh copy."""
+    target = tmp_path / name
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    return target
+
+
+def clean_env(rename: tuple[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """The environment for a nested make: this project's variables dropped or renamed.
+
+    Args:
+        rename: (old, new) upper-case prefixes of a renamed copy's variables (``PIPE_FICTION_``).
+        **extra: Variables to set.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE",
+           "PIPE_FICTION_PIPELINE")}  # fmt: skip
+    env.update(extra)
+    if rename:
+        old, new = rename
+        for key in [k for k in env if k.startswith(old)]:
+            env[key.replace(old, new)] = env.pop(key)
+    return env
+
+
+def make(copy: Path, *args: str, timeout: float = 300, rename: tuple[str, str] | None = None, **extra: str):
+    """Runs make in the copy as a user would, in a clean environment."""
+    return subprocess.run(
+        ["make", *args], cwd=copy, capture_output=True, text=True, env=clean_env(rename, **extra), timeout=timeout
+    )
+
+
+def built_images(make_output: str) -> list[str]:
+    """The images a make in a copy built (``make build-image`` says "Building <image>")."""
+    return [line.split()[-1] for line in make_output.splitlines() if line.startswith("Building ")]
+
+
+def forget_images(engine: Any, built: list[str], current: str) -> None:
+    """Removes images a copy built, and points the moving version tag at ``current`` again.
+
+    Args:
+        engine: A docker client.
+        built: What the copy built (:func:`built_images`).
+        current: This work tree's image (its fingerprinted tag).
+    """
+    for image in built:
+        with contextlib.suppress(Exception):
+            engine.images.remove(image)
+    repository, tag = without_fingerprint(current).rsplit(":", 1)
+    if built:
+        engine.images.get(current).tag(repository, tag)

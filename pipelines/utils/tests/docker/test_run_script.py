@@ -1,0 +1,53 @@
+"""run_locally_in_docker.py as a user runs it: success, and one clear line for each bad input."""
+
+import socket
+
+import pytest
+
+from run_locally_in_docker import task_environment
+from utils.common.errors import PipeFictionError
+from utils.tests.helpers import assert_one_line_error, free_port, run_script
+
+
+@pytest.mark.usefixtures("task_image")
+def test_script_runs_the_pipeline_in_containers_with_data_env_and_no_network(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    args = ["--count", "2", "--no-network", "--data-dir", str(data), "--env", "A=1"]
+    proc = run_script("run_locally_in_docker.py", *args, PIPE_FICTION_OUTPUTS=str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
+    assert "Pipeline outputs:" in proc.stdout
+    assert f"Run folder: {tmp_path / 'out'}" in proc.stdout
+
+
+def test_no_engine_is_one_line_saying_how_to_start_one():
+    closed_port = free_port()
+    proc = run_script("run_locally_in_docker.py", DOCKER_HOST=f"tcp://127.0.0.1:{closed_port}")
+    assert_one_line_error(proc, "no Docker engine answers")
+    assert "start Docker" in proc.stderr
+
+
+@pytest.mark.usefixtures("docker_engine")
+def test_missing_image_is_one_line_saying_make_build_image():
+    proc = run_script("run_locally_in_docker.py", PIPE_FICTION_IMAGE="pipe-fiction:no-such-tag")
+    assert_one_line_error(proc, "image 'pipe-fiction:no-such-tag' not found: build it with 'make build-image'")
+
+
+@pytest.mark.usefixtures("task_image")
+def test_busy_debug_port_is_one_line_naming_the_port():
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_script("run_locally_in_docker.py", "--debug", "make-words", "--debug-port", str(port))
+    assert_one_line_error(proc, f"host port {port} is already in use")
+
+
+def test_task_environment_carries_data_dir_debug_variables_and_pairs():
+    env = task_environment(["A=1", "B=x=y"], {"KFP_DEBUG_PORT": "5678"})
+    # A debugged task listens on the container's interface; the host publishes it on loopback.
+    expected = {"PIPE_FICTION_DATA_DIR": "/data", "KFP_DEBUG_PORT": "5678", "KFP_DEBUG_HOST": "0.0.0.0"}
+    assert env == {**expected, "A": "1", "B": "x=y"}
+    assert "KFP_DEBUG_HOST" not in task_environment([], {})
+    with pytest.raises(PipeFictionError, match="--env takes KEY=VALUE"):
+        task_environment(["oops"], {})

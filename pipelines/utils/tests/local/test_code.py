@@ -1,0 +1,96 @@
+"""The code a task runs is found from its component's imports, through your modules only."""
+
+import textwrap
+
+import pytest
+
+from utils.local import code as code_fingerprint
+from utils.local.code import python_sources, task_fingerprint, user_files
+from utils.tests.helpers import importable_tree
+
+BODY = """
+def step(n: int) -> str:
+    import json
+    import pandas
+    {imports}
+    return json.dumps(n)
+"""
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """``pkg``: a -> b (relative import), b, c (imported by nobody), sub/d; a uv.lock beside it."""
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "src",
+        {
+            "pkg/__init__.py": '"""Nothing imported here."""\n',
+            "pkg/a.py": "from .b import helper\n\ndef run():\n    return helper()\n",
+            "pkg/b.py": "import os\n\ndef helper():\n    return os.sep\n",
+            "pkg/c.py": "def unused():\n    return 1\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/d.py": "from pkg.sub import __name__ as _n\nfrom ..c import unused\n",
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+
+def command(imports: str) -> list[str]:
+    """A component command shaped like kfp's: a shell line, then the function's module source."""
+    source = "import kfp\nfrom kfp import dsl\n" + textwrap.dedent(BODY.format(imports=imports))
+    return ["sh", "-c", 'printf "%s" "$0" > x.py && python3 x.py "$@"', source, "--executor_input", "{{$}}"]
+
+
+def names(files, root):
+    return sorted(p.relative_to(root).as_posix() for p in files)
+
+
+def test_only_the_function_source_is_read_from_the_command():
+    assert python_sources(command("")) == [command("")[3]]
+    assert python_sources(["sh", "-c", "echo def x"]) == []
+
+
+def test_imports_are_followed_through_your_modules_only(package):
+    found = user_files(python_sources(command("from pkg.a import run")))
+    assert names(found, package) == ["pkg/__init__.py", "pkg/a.py", "pkg/b.py"]
+
+
+def test_relative_imports_two_levels_up_and_submodules_of_subpackages(package):
+    found = user_files(python_sources(command("import pkg.sub.d")))
+    assert names(found, package) == ["pkg/__init__.py", "pkg/c.py", "pkg/sub/__init__.py", "pkg/sub/d.py"]
+
+
+def test_from_package_import_module_and_attribute(package):
+    assert names(user_files(python_sources(command("from pkg import c"))), package) == [
+        "pkg/__init__.py",
+        "pkg/c.py",
+    ]
+    assert names(user_files(python_sources(command("from pkg import something"))), package) == ["pkg/__init__.py"]
+
+
+def test_the_standard_library_and_installed_packages_are_not_yours():
+    assert user_files(python_sources(command("import csv\n    import kfp.dsl"))) == set()
+
+
+def test_a_change_reaches_exactly_the_tasks_importing_the_module(package):
+    uses_a, uses_c = command("from pkg.a import run"), command("from pkg.c import unused")
+    before = task_fingerprint(uses_a), task_fingerprint(uses_c)
+    (package / "pkg" / "b.py").write_text("import os\n\ndef helper():\n    return os.sep * 2\n")
+    after = task_fingerprint(uses_a), task_fingerprint(uses_c)
+    assert after[0] != before[0] and after[1] == before[1]
+
+
+def test_a_change_to_the_lock_beside_your_code_changes_every_key(package):
+    uses_a, stdlib_only = command("from pkg.a import run"), command("")
+    before = task_fingerprint(uses_a), task_fingerprint(stdlib_only)
+    (package / "uv.lock").write_text("version = 2\n")
+    assert task_fingerprint(uses_a) != before[0]
+    # The project's own locks pin every task, whatever it imports.
+    assert code_fingerprint.environment_files() >= {
+        code_fingerprint.PIPELINES_DIR / "uv.lock",
+        code_fingerprint.codebase() / "uv.lock",
+    }
+
+
+def test_a_task_without_python_source_has_no_code_fingerprint():
+    assert task_fingerprint(["sh", "-c", "wc -l < $0", "file"]) is None

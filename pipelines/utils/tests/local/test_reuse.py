@@ -1,0 +1,170 @@
+"""Local runs reuse a task exactly while its code, inputs and variables are unchanged (kfp >= 2.17)."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import kfp
+import pytest
+from kfp import local
+
+from utils.common.paths import PIPELINES_DIR
+from utils.local.options import reuse_options
+from utils.local.reuse import supported
+from utils.local.run import run_pipeline
+from utils.tests.fixtures.reuse_pipeline import two_steps
+from utils.tests.helpers import assert_one_line_error, importable_tree, run_script
+
+needs_cache = pytest.mark.skipif(not supported(), reason=f"kfp {kfp.__version__} has no local cache (2.17+)")
+FIRST, SECOND = "first-step", "second-step"
+
+
+@pytest.fixture
+def reusepkg(tmp_path, monkeypatch):
+    """Writes ``reusepkg`` (first.py; second.py importing helpers.py; a uv.lock) where tasks import it."""
+    monkeypatch.setenv("PIPE_FICTION_PIPELINE", "utils.tests.fixtures.reuse_pipeline")
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "src",
+        {
+            "reusepkg/__init__.py": "",
+            "reusepkg/first.py": "def make(count):\n    return 'word\\n' * count\n",
+            "reusepkg/second.py": "from reusepkg.helpers import loud\n\ndef shout(text):\n    return loud(text)\n",
+            "reusepkg/helpers.py": "def loud(text):\n    return text.upper().strip()\n",
+            "uv.lock": "version = 1\n",
+        },
+    )
+
+
+def run(tmp_path, count=3, rerun=(), no_cache=False, env=None):
+    """One local run in subprocesses; returns {task: outcome} and the result."""
+    args = argparse.Namespace(rerun=list(rerun), no_cache=no_cache, debug=[])
+    reuse = reuse_options(args, two_steps, env or {})
+    result = run_pipeline(
+        two_steps, local.SubprocessRunner(use_venv=False), tmp_path / "outputs", {"count": count}, reuse=reuse
+    )
+    return {record.name: record.outcome for record in result.tasks}, result
+
+
+def edit(path, text="\n# a one-line change\n"):
+    path.write_text(path.read_text() + text)
+
+
+@needs_cache
+def test_a_second_run_reuses_every_task_with_the_same_files(tmp_path, reusepkg):
+    outcomes, first = run(tmp_path)
+    assert outcomes == {FIRST: "ran", SECOND: "ran"} and first.outputs["Output"] == "WORD\nWORD\nWORD"
+    outcomes, second = run(tmp_path)
+    assert outcomes == {FIRST: "reused", SECOND: "reused"} and second.outputs == first.outputs
+    # The reused artifact is the very file the first run wrote; the second run wrote none.
+    entries = [json.loads(p.read_text()) for p in (tmp_path / "local_cache").glob("*.json")]
+    uris = [v["uri"] for entry in entries for v in entry.values() if isinstance(v, dict) and "uri" in v]
+    assert uris and all(uri.startswith(str(first.run_dir)) and os.path.isfile(uri) for uri in uris)
+    assert sorted(p.name for p in second.run_dir.iterdir()) == ["index.html", "run.json"]  # no task folder
+
+
+@needs_cache
+def test_editing_a_module_reruns_only_the_tasks_that_import_it(tmp_path, reusepkg):
+    run(tmp_path)
+    edit(reusepkg / "reusepkg" / "helpers.py")  # imported by second.py only
+    assert run(tmp_path)[0] == {FIRST: "reused", SECOND: "ran"}
+    edit(reusepkg / "reusepkg" / "first.py")  # its new output reruns what reads it
+    assert run(tmp_path)[0] == {FIRST: "ran", SECOND: "ran"}
+    assert run(tmp_path)[0] == {FIRST: "reused", SECOND: "reused"}
+
+
+@needs_cache
+def test_the_edited_code_is_what_runs(tmp_path, reusepkg):
+    run(tmp_path)
+    (reusepkg / "reusepkg" / "helpers.py").write_text("def loud(text):\n    return 'edited ' + text.strip()\n")
+    assert run(tmp_path)[1].outputs["Output"].startswith("edited word")
+
+
+@needs_cache
+def test_a_change_to_the_lock_reruns_every_task(tmp_path, reusepkg):
+    run(tmp_path)
+    edit(reusepkg / "uv.lock", "# dependencies changed\n")
+    assert run(tmp_path)[0] == {FIRST: "ran", SECOND: "ran"}
+
+
+@needs_cache
+def test_a_new_input_value_reruns_the_task_and_what_reads_its_output(tmp_path, reusepkg):
+    run(tmp_path, count=3)
+    assert run(tmp_path, count=4)[0] == {FIRST: "ran", SECOND: "ran"}
+    assert run(tmp_path, count=3)[0] == {FIRST: "reused", SECOND: "reused"}
+
+
+@needs_cache
+def test_task_variables_are_part_of_the_key_but_debugging_ones_are_not(tmp_path, reusepkg):
+    run(tmp_path, env={"MODE": "a"})
+    assert run(tmp_path, env={"MODE": "b"})[0] == {FIRST: "ran", SECOND: "ran"}
+    assert run(tmp_path, env={"MODE": "a"})[0] == {FIRST: "reused", SECOND: "reused"}
+    assert run(tmp_path, env={"MODE": "a", "KFP_DEBUG_PORT": "5999"})[0] == {FIRST: "reused", SECOND: "reused"}
+
+
+@needs_cache
+def test_no_cache_runs_everything_and_rerun_forces_a_task_and_its_dependents(tmp_path, reusepkg):
+    run(tmp_path)
+    assert run(tmp_path, no_cache=True)[0] == {FIRST: "ran", SECOND: "ran"}
+    assert run(tmp_path, rerun=[SECOND])[0] == {FIRST: "reused", SECOND: "ran"}
+    assert run(tmp_path, rerun=["First_Step"])[0] == {FIRST: "ran", SECOND: "ran"}
+
+
+@needs_cache
+def test_a_cache_entry_whose_files_are_gone_is_a_miss(tmp_path, reusepkg):
+    _, first = run(tmp_path)
+    shutil.rmtree(first.run_dir)
+    outcomes, again = run(tmp_path)
+    assert outcomes == {FIRST: "ran", SECOND: "ran"} and again.outputs == first.outputs
+
+
+@needs_cache
+def test_two_runs_at_once_share_the_cache_without_corrupting_it(tmp_path, reusepkg):
+    env = {**os.environ, "PIPE_FICTION_OUTPUTS": str(tmp_path / "outputs")}
+    script = [sys.executable, "run_locally_in_subproc.py"]
+    procs = [subprocess.Popen(script, cwd=PIPELINES_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for _ in range(2)]  # fmt: skip
+    for proc in procs:
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out[-2000:]
+    entries = list((tmp_path / "local_cache").glob("*.json"))
+    # One entry for the first step; one or two for the second (its input is either run's file).
+    assert len(entries) in (2, 3) and all(json.loads(p.read_text()) for p in entries)
+    assert not list((tmp_path / "local_cache").glob("*.tmp"))
+    assert run(tmp_path)[0] == {FIRST: "reused", SECOND: "reused"}
+
+
+def test_the_run_script_prints_the_table_and_reruns_on_request(tmp_path, reusepkg):
+    outputs = str(tmp_path / "outputs")
+    first = run_script("run_locally_in_subproc.py", PIPE_FICTION_OUTPUTS=outputs)
+    second = run_script("run_locally_in_subproc.py", "--rerun", SECOND, PIPE_FICTION_OUTPUTS=outputs)
+    for proc in (first, second):
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "task         outcome  seconds" in proc.stdout
+    assert f"\n{FIRST}   ran " in first.stdout and "2 ran" in first.stdout
+    if supported():
+        assert f"\n{FIRST}   reused " in second.stdout and "1 ran, 1 reused" in second.stdout
+        assert "needs kfp 2.17" not in second.stderr
+    else:
+        assert "reusing unchanged tasks needs kfp 2.17 or newer" in second.stderr and "2 ran" in second.stdout
+
+
+def test_rerun_names_a_task_the_pipeline_has(tmp_path, reusepkg):
+    proc = run_script("run_locally_in_subproc.py", "--rerun", "no-such-task", PIPE_FICTION_OUTPUTS=str(tmp_path))
+    assert_one_line_error(proc, "no task 'no-such-task' in the pipeline; its tasks: first-step, second-step")
+
+
+@pytest.mark.skipif(supported(), reason="kfp 2.17+ reuses tasks")
+def test_without_a_local_cache_every_task_runs_and_the_run_says_why(tmp_path, reusepkg):
+    run(tmp_path)
+    assert run(tmp_path)[0] == {FIRST: "ran", SECOND: "ran"}
+
+
+def test_a_debugged_task_and_its_dependents_always_run_but_its_upstream_may_be_reused():
+    args = argparse.Namespace(rerun=[], no_cache=False, debug=["second_step"])
+    assert reuse_options(args, two_steps).forced == {"comp-second-step"}
+    args.debug = [FIRST]
+    assert reuse_options(args, two_steps).forced == {"comp-first-step", "comp-second-step"}
