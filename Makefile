@@ -121,7 +121,7 @@ runs: $(PIPE)/$(PIPE_VENV)/.synced ## List the recent local runs and write local
 	@cd $(PIPE) && exec $(PY) -m utils.report.runs_index
 
 screenshot: $(PIPE)/$(PIPE_VENV)/.synced ## Render the newest run page into docs/run-page.png (needs Chromium)
-	@cd $(PIPE) && exec $(PY) -m utils.dev.browser
+	@cd $(PIPE) && exec $(PY) -m utils.dev.screenshot
 
 tasks: $(PIPE)/$(PIPE_VENV)/.synced ## List the pipeline's tasks (the names TASK= takes)
 	@$(LIST_TASKS)

@@ -10,8 +10,7 @@ pip install and needs no network.
 
 from kfp.dsl import Dataset, Input, Metrics, Output
 
-from utils.debugging.component import debuggable_component
-from utils.image.task_image import task_image
+from utils import debuggable_component, task_image
 
 IMAGE = task_image()
 

@@ -14,7 +14,8 @@ from utils.cluster.port_forward import find_task_pod, forward, kube_api, pod_con
 from utils.common import arg_types, settings
 from utils.common.cli import run_cli
 from utils.common.ports import ensure_free
-from utils.debugging.component import DEFAULT_PORT, normalise
+from utils.debugging.component import DEFAULT_PORT
+from utils.pipeline.task_graph import normalise
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
 
-from utils.cluster.api import request_timeouts
-from utils.cluster.client import compile_pipeline, connect, run_link, submit, wait
+from utils.cluster.client import compile_pipeline, connect, run_link, session, submit, wait
 from utils.common import arg_types, paths, settings
 from utils.common.cli import run_cli
 from utils.debugging.component import with_debugging
@@ -23,9 +21,10 @@ from utils.image.push import push_warning
 from utils.image.task_image import task_image
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.discovery import load_pipeline
+from utils.pipeline.types import Pipeline
 
 
-def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> argparse.Namespace:
     """Parses the pipeline's arguments and the submission options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     pipeline = pipeline or load_pipeline(settings.pipeline_spec())
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         logger.warning(warning)
     cluster = settings.cluster_settings()
-    with request_timeouts(settings.request_timeout()):
+    with session(settings.request_timeout()):
         client = connect(cluster, insecure=args.insecure_skip_tls_verify)
         run_id = submit(
             client, package, arguments, cluster, run_name=args.run_name, enable_caching=False if args.no_cache else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
 
@@ -22,14 +21,15 @@ from utils.docker.containers import check_image_present, check_ports_free, docke
 from utils.docker.runner import docker_runner
 from utils.image.task_image import task_image
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
-from utils.local.run import format_result, run_pipeline
+from utils.local.run import format_run, run_pipeline
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.discovery import load_pipeline
+from utils.pipeline.types import Pipeline
 
 CONTAINER_DATA_DIR = "/data"
 
 
-def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> argparse.Namespace:
     """Parses the pipeline's arguments and the container options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser, pipeline or load_pipeline(settings.pipeline_spec()))
@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         logger.warning("the debugger is published on {}: anyone who can reach it can run code in the task", address)
     # The debugged task listens on the same port number inside its container.
     ports = {f"{args.debug_port}/tcp": (address, args.debug_port)} if debug_env else None
-    check_image_present(docker_client(), task_image())
+    image = task_image()
+    check_image_present(docker_client(), image)
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
     environment = task_environment(args.env, debug_env)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         **extra,
     )
     if debug_env:
-        log_debug_target(debug_env, "Pipeline: attach (docker)")
+        log_debug_target(args, pipeline, "Pipeline: attach (docker)")
     result = run_pipeline(
         pipeline,
         runner=runner,
@@ -91,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         arguments=arguments,
         verbose=args.verbose,
         reuse=reuse,
+        image=image,
+        check=False,
     )
-    print(format_result(result))
+    print(format_run(result))
+    result.check()
     return 0
 
 

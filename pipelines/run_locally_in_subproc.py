@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 
 from kfp import local
 
@@ -18,12 +17,13 @@ from utils.common.cli import run_cli
 from utils.common.ports import ensure_free
 from utils.debugging.options import add_debug_arguments, debug_environment, log_debug_target
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
-from utils.local.run import format_result, run_pipeline
+from utils.local.run import format_run, run_pipeline
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.discovery import load_pipeline
+from utils.pipeline.types import Pipeline
 
 
-def parse_args(argv: list[str] | None = None, pipeline: Any = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> argparse.Namespace:
     """Parses the pipeline's arguments and the run options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_pipeline_arguments(parser, pipeline or load_pipeline(settings.pipeline_spec()))
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if debug_env:
         ensure_free(args.debug_port)
         os.environ.update(debug_env)
-        log_debug_target(debug_env, "Pipeline: attach (subprocess)")
+        log_debug_target(args, pipeline, "Pipeline: attach (subprocess)")
     result = run_pipeline(
         pipeline,
         runner=local.SubprocessRunner(use_venv=False),
@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         arguments=arguments,
         verbose=args.verbose,
         reuse=reuse,
+        check=False,
     )
-    print(format_result(result))
+    print(format_run(result))
+    result.check()
     return 0
 
 

@@ -7,7 +7,7 @@ and ExitHandler runs locally only from 2.17). Run: ``make run-subproc PIPELINE=e
 from kfp import dsl
 
 from examples.steps import IMAGE, keyword_share, make_rows
-from utils.debugging.component import debuggable_component
+from utils import debuggable_component
 
 LOCAL_RUN_SINCE = (2, 17)
 SEEDS = [1, 2, 3]

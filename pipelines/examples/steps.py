@@ -6,8 +6,7 @@ replace the demo.
 
 from kfp.dsl import Dataset, Input, Output
 
-from utils.debugging.component import debuggable_component
-from utils.image.task_image import task_image
+from utils import debuggable_component, task_image
 
 IMAGE = task_image()
 

@@ -8,7 +8,7 @@ Run: ``make run-subproc PIPELINE=examples.task_settings``.
 from kfp import dsl
 
 from examples.steps import IMAGE, keyword_share, make_rows
-from utils.debugging.component import debuggable_component
+from utils import debuggable_component
 
 LOCAL_RUN_SINCE = (2, 17)
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from utils.debugging.component import debug_tasks, debuggable_component
     from utils.image.task_image import task_image
-    from utils.pipeline.discovery import Pipeline
+    from utils.pipeline.types import Pipeline
 
 _API = {
     "debuggable_component": "utils.debugging.component",
     "debug_tasks": "utils.debugging.component",
     "task_image": "utils.image.task_image",
-    "Pipeline": "utils.pipeline.discovery",
+    "Pipeline": "utils.pipeline.types",
 }
 __all__ = ["Pipeline", "debug_tasks", "debuggable_component", "task_image"]
 

@@ -51,31 +51,6 @@ def check_api(host: str, auth: Auth, verify: bool | str) -> None:
 
 
 @contextlib.contextmanager
-def request_timeouts(seconds: float) -> Iterator[None]:
-    """Gives every KFP API request made inside the block a connect and read timeout.
-
-    kfp.Client's generated API client sends its requests with no timeout, so a server that
-    accepts a connection and never answers would hang the script forever. The patch wraps
-    the client's one request method while the block runs and is undone afterwards.
-
-    Args:
-        seconds: The connect and the read timeout of each request.
-    """
-    from kfp_server_api import rest
-
-    original = rest.RESTClientObject.request
-
-    def bounded(self: Any, method: str, url: str, *args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
-        return original(self, method, url, *args, _request_timeout=_request_timeout or (seconds, seconds), **kwargs)
-
-    rest.RESTClientObject.request = bounded
-    try:
-        yield
-    finally:
-        rest.RESTClientObject.request = original
-
-
-@contextlib.contextmanager
 def api_errors(what: str) -> Iterator[None]:
     """Turns KFP API and network failures into one ClusterError line."""
     try:

@@ -7,6 +7,7 @@ import io
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from utils.cluster.api import api_errors, check_api, field_of
 from utils.cluster.auth import IN_CLUSTER_HOST, authenticate
 from utils.common.errors import ClusterError
 from utils.common.settings import ClusterSettings
+from utils.kfp_seams.rest_client import bounded_requests
+from utils.pipeline.types import Pipeline
 
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELED", "SKIPPED")
 
@@ -45,13 +48,24 @@ def tls_verify(settings: ClusterSettings, insecure: bool) -> bool | str:
     """
     if insecure:
         logger.warning("TLS verification is OFF (--insecure-skip-tls-verify): the server is not authenticated")
-        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
         return False
     if settings.ca_bundle:
         if not Path(settings.ca_bundle).is_file():
             raise ClusterError(f"KFP_CA_BUNDLE={settings.ca_bundle!r} is not a file")
         return settings.ca_bundle
     return True
+
+
+@contextlib.contextmanager
+def session(timeout: float) -> Iterator[None]:
+    """The span of a script's talk with the cluster: every KFP API request bounded by ``timeout``.
+
+    urllib3 warns on every request sent without TLS verification; the user asked for that
+    (``--insecure-skip-tls-verify``) and was told once, so the warnings are silenced, for the span only.
+    """
+    with warnings.catch_warnings(), bounded_requests(timeout):
+        warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+        yield
 
 
 def connect(settings: ClusterSettings, insecure: bool = False) -> kfp.Client:
@@ -97,7 +111,7 @@ def submit(
     return field_of(result, "run_id", "the run")
 
 
-def compile_pipeline(path: Path, pipeline: Any) -> Path:
+def compile_pipeline(path: Path, pipeline: Pipeline) -> Path:
     """Compiles a ``@dsl.pipeline`` to a YAML file, creating its folder; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     compiler.Compiler().compile(pipeline_func=pipeline, package_path=str(path))

@@ -15,18 +15,23 @@ from typing import Any
 def named(name: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
     """``parse`` under a name argparse shows: ``invalid integer value: 'abc'``.
 
-    A ``RecursionError`` (JSON nested thousands deep) is a ``ValueError`` here, so that it too
-    is one argparse line.
+    A ``RecursionError`` (JSON nested thousands deep) is refused like a ``ValueError``, and a long
+    value is cut in the message, so that either is one short argparse line.
     """
 
     def parsed(text: str) -> Any:
         try:
             return parse(text)
-        except RecursionError:
-            raise ValueError(text) from None
+        except (ValueError, RecursionError):
+            # argparse's own words, with a long value cut: one line, not 60,000 characters.
+            raise argparse.ArgumentTypeError(f"invalid {name} value: {_shown(text)}") from None
 
     parsed.__name__ = name
     return parsed
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def checked(name: str, convert: Callable[[str], Any], check: Callable[[Any], bool]) -> Callable[[str], Any]:
@@ -38,7 +43,7 @@ def checked(name: str, convert: Callable[[str], Any], check: Callable[[Any], boo
         except ValueError:
             value = None
         if value is None or not check(value):
-            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {name}, got {_shown(text)}")
         return value
 
     return named(name, parse)

@@ -17,7 +17,11 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     """Starts a debugger and waits for a client if this task is to be debugged.
 
     Debugging is on when ``enabled`` (baked in at pipeline-definition time) or when
-    ``KFP_DEBUG`` is ``true``/``1`` or lists this component (``KFP_DEBUG=train-model,...``).
+    ``KFP_DEBUG`` is ``true``/``1`` or lists this task (``KFP_DEBUG=train-model,verdict-2``). In a
+    local run a task knows which it is from kfp's executor input: its outputs' folder is named
+    after its own component (``verdict-2``, where ``component`` says ``verdict`` for all three
+    tasks of one function), under a ``for-loop-N-iteration-I`` folder per enclosing loop. In a loop
+    only the first iteration waits (the others run on: they would all listen on one port).
     ``KFP_DEBUG_PORT``, ``KFP_DEBUGGER`` (``debugpy`` or ``remote-pdb``), ``KFP_DEBUG_TIMEOUT``
     (seconds) and ``KFP_DEBUG_HOST`` override the baked-in values. The listener binds
     127.0.0.1 unless ``KFP_DEBUG_HOST`` says otherwise: a debugger runs any code it is sent.
@@ -35,13 +39,28 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     Returns:
         None when debugging is off; else an object whose ``breakpoint()`` stops in its caller.
     """
+    import json
     import os
+    import re
     import sys
 
+    me, iteration = component, ()
+    if "--executor_input" in sys.argv[:-1]:
+        try:
+            output_file = json.loads(sys.argv[sys.argv.index("--executor_input") + 1])["outputs"]["outputFile"]
+            *scope, me, _ = output_file.replace("\\", "/").split("/")
+            iteration = tuple(int(m.group(1)) for part in scope if (m := re.search(r"-iteration-(\d+)$", part)))
+        except (ValueError, KeyError, TypeError):
+            me = component
     wanted = os.environ.get("KFP_DEBUG", "").strip().lower()
     names = {name.strip().replace("_", "-") for name in wanted.split(",")}
-    if not (enabled or wanted in ("1", "true", "yes", "on") or component in names):
+    if not (enabled or wanted in ("1", "true", "yes", "on") or me in names):
         return None
+    if any(iteration):
+        where = ", ".join(map(str, iteration))
+        print(f"[pipe-fiction] task '{me}' (iteration {where}) runs on: its first iteration waits", flush=True)
+        return None
+    component = me
     import socket
     import threading
 

@@ -29,6 +29,9 @@ from kfp import dsl
 from kfp.dsl.python_component import PythonComponent
 
 from utils.debugging import bootstrap as debug_bootstrap
+from utils.kfp_seams.task_names import next_task_name
+from utils.pipeline.task_graph import normalise
+from utils.pipeline.types import Pipeline
 
 DEFAULT_PORT = 5678
 DEBUGGERS = ("debugpy", "remote-pdb")
@@ -77,20 +80,22 @@ def debuggable_component(
 
 @contextlib.contextmanager
 def debug_tasks(names: Iterable[str], **options: Any) -> Iterator[None]:
-    """Turns debugging on for the named components' tasks created inside the block.
+    """Turns debugging on for the named tasks created inside the block (and no other task).
 
     Args:
-        names: Task (component) names, e.g. ``{"train-model"}``.
+        names: Task names as the pipeline gives them, e.g. ``{"train-model", "verdict-2"}`` (a
+            name inside a sub-pipeline may be qualified: ``inner-pipeline/train-model``).
         **options: ``debug_port``, ``debugger``, ``debug_timeout`` for those tasks (None: default).
     """
-    token = _forced.set((frozenset(normalise(n) for n in names), {k: v for k, v in options.items() if v is not None}))
+    wanted = frozenset(normalise(n).rsplit("/", 1)[-1] for n in names)
+    token = _forced.set((wanted, {k: v for k, v in options.items() if v is not None}))
     try:
         yield
     finally:
         _forced.reset(token)
 
 
-def with_debugging(pipeline: Any, names: Iterable[str], **options: Any) -> Any:
+def with_debugging(pipeline: Pipeline, names: Iterable[str], **options: Any) -> Pipeline:
     """Rebuilds a ``@dsl.pipeline`` with debugging baked into the named tasks (as for a cluster run).
 
     ``@dsl.pipeline`` creates its tasks when the module is imported, so the named tasks only
@@ -101,11 +106,6 @@ def with_debugging(pipeline: Any, names: Iterable[str], **options: Any) -> Any:
         return pipeline
     with debug_tasks(names, **options):
         return dsl.pipeline(name=pipeline.name, description=pipeline.description)(pipeline.pipeline_func)
-
-
-def normalise(name: str) -> str:
-    """``train_model`` and ``Train-Model`` both name the task ``train-model``."""
-    return name.strip().lower().replace("_", "-")
 
 
 class DebuggableComponent(PythonComponent):
@@ -131,7 +131,9 @@ class DebuggableComponent(PythonComponent):
         names = [k for k in ("debug", "debug_port", "debugger", "debug_timeout") if k not in self._component_inputs]
         options = {k: kwargs.pop(k) for k in names if k in kwargs}
         forced, forced_options = _forced.get()
-        if normalise(self.name) in forced:
+        # The task this call creates gets its name now: only that task (verdict-2, not every
+        # verdict) is debugged.
+        if forced and next_task_name(self.component_spec.name) in forced:
             options = {"debug": True, **forced_options, **options}
         if not options.get("debug"):
             return super().__call__(*args, **kwargs)

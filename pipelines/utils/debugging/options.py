@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from loguru import logger
 
 from utils.common.arg_types import port, positive_seconds
-from utils.common.errors import PipeFictionError
-from utils.debugging.component import DEBUGGERS, DEFAULT_PORT, normalise
-from utils.pipeline.discovery import task_names
+from utils.debugging.component import DEBUGGERS, DEFAULT_PORT
+from utils.pipeline.task_graph import TaskGraph
+from utils.pipeline.types import Pipeline
 
 
 def add_debug_arguments(parser: argparse.ArgumentParser, title: str = "debugging") -> None:
@@ -27,17 +26,20 @@ def add_debug_arguments(parser: argparse.ArgumentParser, title: str = "debugging
     group.add_argument("--debug-timeout", type=positive_seconds, help="seconds to wait for the debugger, then fail")
 
 
-def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str, str]:
-    """The ``KFP_DEBUG*`` variables that make the tasks named by ``--debug`` wait for a debugger.
+def debug_environment(args: argparse.Namespace, pipeline: Pipeline) -> dict[str, str]:
+    """The ``KFP_DEBUG*`` variables that make exactly the tasks named by ``--debug`` wait for a debugger.
+
+    ``KFP_DEBUG`` lists each task by the folder kfp.local gives its outputs (its own component's
+    name), which is how a task recognises itself (:mod:`utils.debugging.bootstrap`).
 
     Raises:
-        PipeFictionError: If a named task is not in the pipeline.
+        UnknownTaskError: If a named task is not in the pipeline.
     """
     if not args.debug:
         return {}
-    check_task_names(pipeline_func, args.debug)
+    tasks = TaskGraph(pipeline).find_all(args.debug)
     env = {
-        "KFP_DEBUG": ",".join(normalise(t) for t in args.debug),
+        "KFP_DEBUG": ",".join(task.folder for task in tasks),
         "KFP_DEBUG_PORT": str(args.debug_port),
         "KFP_DEBUGGER": args.debugger,
     }
@@ -46,26 +48,27 @@ def debug_environment(args: argparse.Namespace, pipeline_func: Any) -> dict[str,
     return env
 
 
-def check_task_names(pipeline_func: Any, names: list[str]) -> None:
-    """Raises PipeFictionError, listing the pipeline's tasks, if a name is not one of them."""
-    tasks = task_names(pipeline_func)
-    unknown = [name for name in names if normalise(name) not in tasks]
-    if unknown:
-        raise PipeFictionError(f"no task {unknown[0]!r} in the pipeline; its tasks: {', '.join(tasks)}")
+def check_task_names(pipeline: Pipeline, names: list[str]) -> None:
+    """Raises UnknownTaskError, listing the pipeline's tasks, if a name is not one of them."""
+    TaskGraph(pipeline).find_all(names)
 
 
-def log_debug_target(debug_env: dict[str, str], attach_config: str) -> None:
+def log_debug_target(args: argparse.Namespace, pipeline: Pipeline, attach_config: str) -> None:
     """Says which task will wait, on which port, and how to connect to it.
 
     Args:
-        debug_env: The ``KFP_DEBUG*`` variables of the run.
+        args: The run script's arguments (``--debug``, ``--debug-port``, ``--debugger``).
+        pipeline: The pipeline being run.
         attach_config: The VS Code attach configuration for this mode (it connects to the default port).
     """
-    port = debug_env["KFP_DEBUG_PORT"]
-    if debug_env["KFP_DEBUGGER"] == "remote-pdb":
+    graph = TaskGraph(pipeline)
+    port = args.debug_port
+    if args.debugger == "remote-pdb":
         how = f"connect with 'nc localhost {port}' (or telnet)"
-    elif port == str(DEFAULT_PORT):
+    elif port == DEFAULT_PORT:
         how = f"VS Code: '{attach_config}'"
     else:
         how = f"attach a debugpy client to localhost:{port}; VS Code's '{attach_config}' uses {DEFAULT_PORT}"
-    logger.info("task {} will wait for a debugger on localhost:{} ({})", debug_env["KFP_DEBUG"], port, how)
+    for node in graph.find_all(args.debug):
+        where = " (its first loop iteration)" if graph.in_loop(node) else ""
+        logger.info("task {}{} will wait for a debugger on localhost:{} ({})", graph.key(node), where, port, how)

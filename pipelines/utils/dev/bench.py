@@ -36,6 +36,7 @@ from utils.docker.runner import docker_runner
 from utils.image.task_image import task_image
 from utils.local.run import run_pipeline
 from utils.pipeline.discovery import load_pipeline, task_names
+from utils.pipeline.types import Pipeline
 from utils.testing.debug_session import free_port, seconds_to_first_stop
 
 
@@ -50,7 +51,7 @@ def timed(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def defaults(pipeline: Any) -> dict[str, Any]:
+def defaults(pipeline: Pipeline) -> dict[str, Any]:
     """The pipeline's default arguments; a bench needs one for every input."""
     inputs = pipeline.component_spec.inputs or {}
     missing = [name for name, spec in inputs.items() if spec.default is None and not spec.optional]

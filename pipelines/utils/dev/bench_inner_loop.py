@@ -30,6 +30,7 @@ from utils.image.task_image import task_image
 from utils.local.code import task_files
 from utils.local.reuse import ReuseOptions, supported
 from utils.local.run import LocalRunResult, run_pipeline
+from utils.pipeline.types import Pipeline
 from utils.testing.repo_copies import built_images, clone, forget_images, make
 
 
@@ -55,7 +56,7 @@ def append_line(path: Path) -> None:
         f.write("\n# a one-line change\n")
 
 
-def rerun_after_a_change(pipeline: Any, arguments: dict[str, Any], rows: list[tuple[str, float]]) -> None:
+def rerun_after_a_change(pipeline: Pipeline, arguments: dict[str, Any], rows: list[tuple[str, float]]) -> None:
     """Full run, one-line change in a module the first task does not import, rerun; adds their rows."""
     if not supported():
         print("bench: reusing tasks needs kfp 2.17 or newer; no rerun figures", file=sys.stderr)
@@ -100,7 +101,7 @@ def wall(result: LocalRunResult) -> float:
     return max(r.started + r.seconds for r in result.tasks) - min(r.started for r in result.tasks)
 
 
-def run_docker_after_a_change(pipeline: Any, rows: list[tuple[str, float]]) -> None:
+def run_docker_after_a_change(pipeline: Pipeline, rows: list[tuple[str, float]]) -> None:
     """``make run-docker`` in a clone: right after a one-line change (rebuild included), then after none."""
     files = task_files(pipeline)
     first = sorted(files.items(), key=lambda item: len(item[1]))[0][0]

@@ -23,11 +23,11 @@ import sys
 import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from utils.common.paths import PIPELINES_DIR, codebase
 from utils.image.tag import hash_files
-from utils.pipeline.discovery import task_components
+from utils.pipeline.task_graph import TaskGraph
+from utils.pipeline.types import Pipeline
 
 _THIRD_PARTY = ("site-packages", "dist-packages")
 # Files that pin the environment every task runs in: a change to any of them changes every key.
@@ -160,18 +160,19 @@ def environment_files(files: Iterable[Path] = ()) -> set[Path]:
     return {folder / name for folder in folders for name in _ENVIRONMENT if (folder / name).is_file()}
 
 
-def task_files(pipeline: Any) -> dict[str, set[Path]]:
-    """Your files each task of a pipeline runs (tasks of components used once, at any depth)."""
+def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
+    """Your files each task of a pipeline runs, by task name (``make tasks``), at any depth."""
     from google.protobuf.json_format import MessageToDict
 
     spec = pipeline.pipeline_spec
     executors = MessageToDict(spec.deployment_spec).get("executors", {})
+    graph = TaskGraph(pipeline)
     found = {}
-    for component, task in task_components(pipeline).items():
-        label = spec.components[component].executor_label if component in spec.components else ""
+    for node in graph.tasks:
+        label = spec.components[node.component].executor_label if node.component in spec.components else ""
         container = executors.get(label, {}).get("container", {})
         if "command" in container:
-            found[task] = user_files(python_sources([*container["command"], *container.get("args", [])]))
+            found[graph.key(node)] = user_files(python_sources([*container["command"], *container.get("args", [])]))
     return found
 
 

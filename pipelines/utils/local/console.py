@@ -3,16 +3,15 @@
 kfp relays each task's output line by line through ``print`` in this process. Two things get in
 a user's way there: without ``PYTHONUNBUFFERED`` a pipe holds those lines until the run ends
 (so a tool waiting for "is waiting for a debugger" never sees it), and kfp's executor logs about
-30 lines of executor-input JSON per task before the task's own output. :func:`task_output`
-fixes both for the duration of a run; ``--verbose`` keeps kfp's lines.
+30 lines of executor-input JSON per task before the task's own output. :class:`TaskOutputFilter`,
+put in place of ``sys.stdout`` for a run (:func:`utils.kfp_seams.output.routed`), fixes both;
+``--verbose`` keeps kfp's lines.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TextIO
 
 # kfp's executor (kfp.dsl.executor_main) logs these before the component runs.
@@ -64,20 +63,3 @@ class TaskOutputFilter:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def task_output(verbose: bool = False, tee: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Routes ``sys.stdout`` through a :class:`TaskOutputFilter` while a run is under way.
-
-    Args:
-        verbose: Keep kfp's executor lines (the executor-input JSON included).
-        tee: Also called with every line shown (the run page keeps each task's log).
-    """
-    original = sys.stdout
-    sys.stdout = TaskOutputFilter(original, verbose, tee)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stdout = original

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from utils.common.errors import PipeFictionError
-from utils.debugging.component import normalise
-from utils.debugging.options import check_task_names
 from utils.local.reuse import ReuseOptions
-from utils.pipeline.discovery import downstream, task_components
+from utils.pipeline.task_graph import TaskGraph
+from utils.pipeline.types import Pipeline
 
 # Debugging variables differ between a debug run and a plain one, but not the tasks' results.
 _NOT_KEYED = ("KFP_DEBUG", "PYDEVD_")
@@ -41,7 +39,9 @@ def env_pairs(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def reuse_options(args: argparse.Namespace, pipeline: Any, environment: dict[str, str] | None = None) -> ReuseOptions:
+def reuse_options(
+    args: argparse.Namespace, pipeline: Pipeline, environment: dict[str, str] | None = None
+) -> ReuseOptions:
     """The reuse options of a run from its script's arguments (``--debug`` tasks always run).
 
     Args:
@@ -50,11 +50,10 @@ def reuse_options(args: argparse.Namespace, pipeline: Any, environment: dict[str
         environment: The variables the script sets in every task.
 
     Raises:
-        PipeFictionError: If ``--rerun`` names a task the pipeline does not have.
+        UnknownTaskError: If ``--rerun`` or ``--debug`` names a task the pipeline does not have.
     """
-    named = [*args.rerun, *getattr(args, "debug", [])]
-    check_task_names(pipeline, named)
-    tasks = downstream(pipeline, {normalise(name) for name in named})
-    forced = frozenset(component for component, task in task_components(pipeline).items() if task in tasks)
+    graph = TaskGraph(pipeline)
+    named = graph.find_all([*args.rerun, *getattr(args, "debug", [])])
+    forced = frozenset(node.component for node in graph.downstream(named))
     keyed = {k: v for k, v in (environment or {}).items() if not k.startswith(_NOT_KEYED)}
     return ReuseOptions(enabled=not args.no_cache, forced=forced, environment=keyed)

@@ -2,7 +2,8 @@
 
 kfp's own key (component, image, command, arguments, the task's variables) misses a change to
 the editable package a component body imports: the command holds the body, not the package.
-While a run is under way, ``LocalCache.compute_key`` gets three more variables: the task's code
+While a run is under way, kfp's key gets three more variables (:class:`TaskReuse`, through
+:mod:`utils.kfp_seams.local_run`): the task's code
 fingerprint (:mod:`utils.local.code`), the runner, and the variables the run script sets
 in every task. For a Python task the image's fingerprint then leaves the key, so that in Docker
 too an edit reruns only the tasks that import the edited module. Forced tasks (``--rerun``, the
@@ -11,11 +12,8 @@ debugged task, and what depends on them) miss the cache, run, and refresh their 
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import threading
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +22,7 @@ from kfp import local
 
 from utils.common import settings
 from utils.image.tag import without_fingerprint
+from utils.kfp_seams.local_run import RunHooks, TaskRun
 from utils.local.code import task_fingerprint
 
 CODE_VARIABLE, RUNNER_VARIABLE = "PIPE_FICTION_CODE", "PIPE_FICTION_RUNNER"
@@ -65,64 +64,29 @@ def notice(options: ReuseOptions | None) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def keyed_on_code(
-    options: ReuseOptions | None, runner: str, on_reuse: Callable[[str, float, Any, Any], None]
-) -> Iterator[None]:
-    """Extends kfp's cache key while the block runs; reports each reused task to ``on_reuse``.
+class TaskReuse(RunHooks):
+    """The run's part in kfp's cache: each task's key extended, forced tasks never served from it."""
 
-    Args:
-        options: The run's options (None or disabled: nothing is changed).
-        runner: ``subprocess`` or ``docker``: results are reused within one kind of runner.
-        on_reuse: Called with the component's name, when its lookup started, its arguments and
-            the reused outputs.
-    """
-    if not _active(options):
-        yield
-        return
-    from kfp.local.cache import LocalCache
+    def __init__(self, options: ReuseOptions, runner: str) -> None:
+        """Reuse as ``options`` say, within one kind of runner (``subprocess`` or ``docker``)."""
+        self._options, self._runner = options, runner
+        # One fingerprint per command and run: the iterations of a loop share their component's.
+        self._fingerprints: dict[tuple[str, ...], str | None] = {}
+        self._lock = threading.Lock()
 
-    compute_key, get = LocalCache.compute_key, LocalCache.get
-    lookups: dict[str, tuple[str, float, Any]] = {}
-    # One fingerprint per command and run: the iterations of a loop share their component's.
-    fingerprints: dict[tuple[str, ...], str | None] = {}
-    lock = threading.Lock()
-
-    def keyed(
-        self: Any,
-        component_name: str,
-        image: str,
-        full_command: list[str],
-        arguments: dict[str, Any],
-        env_vars: dict[str, str] | None = None,
-        custom_cache_key: str | None = None,
-    ) -> str:
-        started = time.time()
-        env_vars = {**(env_vars or {}), **options.environment, RUNNER_VARIABLE: runner}
-        command = tuple(full_command)
-        if command not in fingerprints:
-            fingerprints[command] = task_fingerprint(command)
-        code = fingerprints[command]
+    def cache_key(  # noqa: D102
+        self, task: TaskRun | None, image: str, env: dict[str, str], command: list[str]
+    ) -> tuple[str, dict]:
+        env = {**env, **self._options.environment, RUNNER_VARIABLE: self._runner}
+        key = tuple(command)
+        with self._lock:
+            if key not in self._fingerprints:
+                self._fingerprints[key] = task_fingerprint(command)
+            code = self._fingerprints[key]
         if code is not None:
-            env_vars[CODE_VARIABLE] = code
+            env[CODE_VARIABLE] = code
             image = without_fingerprint(image)
-        key = compute_key(self, component_name, image, full_command, arguments, env_vars, custom_cache_key)
-        with lock:
-            lookups[key] = (component_name, started, arguments)
-        return key
+        return image, env
 
-    def looked_up(self: Any, key: str) -> Any:
-        with lock:
-            component, started, arguments = lookups.get(key, ("", time.time(), {}))
-        if component in options.forced:
-            return None
-        found = get(self, key)
-        if found is not None:
-            on_reuse(component, started, arguments, found)
-        return found
-
-    LocalCache.compute_key, LocalCache.get = keyed, looked_up
-    try:
-        yield
-    finally:
-        LocalCache.compute_key, LocalCache.get = compute_key, get
+    def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
+        return task is None or task.component not in self._options.forced

@@ -1,4 +1,8 @@
-"""Runs a pipeline with kfp.local and reports the result; shared by the subprocess and Docker scripts."""
+"""Runs a pipeline with kfp.local, records what each task did, and leaves its page; for both local scripts.
+
+:func:`run_pipeline` prints nothing but the tasks' own output (kfp relays it live); the scripts
+print :func:`format_run` of its result.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import inspect
 import json
 import re
 import time
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,43 +19,52 @@ from loguru import logger
 
 from utils.common import settings
 from utils.common.errors import TaskFailedError
-from utils.image.task_image import task_image
-from utils.local.console import task_output
-from utils.local.record import TaskRecord, format_table, recording, recording_failures
-from utils.local.reuse import ReuseOptions, init_options, keyed_on_code, notice
+from utils.kfp_seams.local_run import Combined, hooked
+from utils.kfp_seams.output import quiet_kfp_warnings, routed
+from utils.local.console import TaskOutputFilter
+from utils.local.record import RunRecorder, TaskRecord, format_table
+from utils.local.reuse import ReuseOptions, TaskReuse, init_options, notice, supported
+from utils.pipeline.task_graph import TaskGraph
+from utils.pipeline.types import Pipeline
 from utils.report.facts import RunFacts, metrics_of
-from utils.report.facts import write as write_run
+from utils.report.write import write as write_run
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_TASK = re.compile(r"Inner task failed: '?([\w.-]+)'?")
-# Expected here, so not worth a warning on every task: display names only show in the cluster
-# UI (kfp >= 2.17 says so per task), and the subprocess runner uses this venv, not the image.
-QUIET_WARNINGS = (
-    r".*settings \['display_name'\] have no effect",
-    r".*uses custom or non-Python base image",
-)
 
 
 @dataclass
 class LocalRunResult:
-    """What a successful local run produced.
+    """What a local run produced.
 
     Attributes:
-        outputs: The pipeline's outputs by name: parameter values and artifacts.
+        outputs: The pipeline's outputs by name: parameter values and artifacts ({} when it failed).
         run_dir: The folder holding every task's artifacts of this run.
-        tasks: What happened to each task (ran, reused), in the order they started.
+        tasks: What happened to each task (ran, reused, failed), in the order they ended.
         page: The run page (``index.html`` in the run folder), None if it could not be written.
+        failed_task: The task that failed the run, None when it succeeded.
     """
 
     outputs: dict[str, Any]
     run_dir: Path
     tasks: list[TaskRecord] = field(default_factory=list)
     page: Path | None = None
+    failed_task: str | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
         """The values of the pipeline's first ``Metrics`` output ({} when it has none)."""
         return metrics_of(self.outputs)
+
+    def check(self) -> LocalRunResult:
+        """Returns the result of a run that succeeded.
+
+        Raises:
+            TaskFailedError: If a task failed (naming it; the result rides along as ``.result``).
+        """
+        if self.failed_task:
+            raise TaskFailedError(self.failed_task, result=self)
+        return self
 
 
 def init_local(
@@ -87,69 +98,74 @@ def init_local(
 
 
 def run_pipeline(
-    pipeline_func: Callable[..., Any],
+    pipeline: Pipeline,
     runner: local.SubprocessRunner | local.DockerRunner,
     pipeline_root: Path,
     arguments: dict[str, Any],
     verbose: bool = False,
     reuse: ReuseOptions | None = None,
+    image: str | None = None,
+    check: bool = True,
 ) -> LocalRunResult:
-    """Runs a whole pipeline locally with the given runner.
+    """Runs a whole pipeline locally with the given runner, and writes its run page.
 
     Args:
-        pipeline_func: A ``@dsl.pipeline``, with any outputs (or none).
+        pipeline: A ``@dsl.pipeline``, with any outputs (or none).
         runner: The kfp.local runner.
         pipeline_root: Absolute folder for the run's artifacts.
         arguments: The pipeline's arguments.
         verbose: Show kfp's executor lines (each task's executor input) too.
         reuse: Whether and how to reuse unchanged tasks (None: every task runs).
+        image: The image the tasks run in (Docker runs), for the run page.
+        check: Raise when a task fails (else the result says so in ``failed_task``).
 
     Returns:
-        The outputs, where the artifacts are, and what happened to each task (also printed as a
-        table when the run ends, failed or not).
+        The outputs, where the artifacts are, and what happened to each task.
 
     Raises:
-        TaskFailedError: If a task fails (the message names it).
+        TaskFailedError: If a task fails and ``check`` (the message names it).
     """
     root = init_local(runner, pipeline_root, reuse)
     if line := notice(reuse):
         logger.info(line)
     kind = "docker" if isinstance(runner, local.DockerRunner) else "subprocess"
-    failed: list[str] = []
+    recorder = RunRecorder(TaskGraph(pipeline), root)
+    reusing = [TaskReuse(reuse, kind)] if reuse is not None and reuse.enabled and supported() else []
     failed_task, task, started = None, None, time.time()
     try:
         with (
-            warnings.catch_warnings(),
-            recording(pipeline_func) as recorder,
-            task_output(verbose, tee=recorder.capture),
-            recording_failures(failed),
-            keyed_on_code(reuse, kind, recorder.reused),
+            quiet_kfp_warnings(),
+            routed(lambda stdout: TaskOutputFilter(stdout, verbose, tee=recorder.capture)),
+            hooked(Combined(recorder, *reusing)),
         ):
-            for message in QUIET_WARNINGS:
-                warnings.filterwarnings("ignore", message=message)
-            task = pipeline_func(**arguments)
+            task = pipeline(**arguments)
     except RuntimeError as error:
-        # The failed task from kfp's own fail stack (innermost first); its message otherwise.
+        # The failed task as the run recorded it; kfp's message otherwise.
         match = _FAILED_TASK.search(_ANSI.sub("", str(error)))
-        if not failed and match is None:
+        failed_task = recorder.failed_task() or (match.group(1) if match else None)
+        if failed_task is None:
             raise
-        failed_task = failed[0] if failed else match.group(1)
-    declared = list((pipeline_func.component_spec.outputs or {}).keys())
+    declared = list((pipeline.component_spec.outputs or {}).keys())
     produced = dict(getattr(task, "outputs", None) or {})
     # Only the declared outputs: kfp 2.7 adds the producing task's key beside "Output".
     outputs = {name: produced[name] for name in declared if name in produced}
     # A run whose every task was reused wrote nothing, so kfp made no folder for it.
     run_dir = root / recorder.run_name if recorder.run_name else root
     run_dir.mkdir(exist_ok=True)
-    print(format_table(recorder.records), flush=True)
-    image = task_image() if kind == "docker" else None
-    facts = RunFacts(pipeline_func, arguments, kind, image, started, recorder.records, outputs, failed_task)
-    page = write_run(facts, run_dir)
-    if failed_task:
-        if page is not None:
-            print(f"Run page: {page.as_uri()}", flush=True)
-        raise TaskFailedError(failed_task)
-    return LocalRunResult(outputs=outputs, run_dir=run_dir, tasks=recorder.records, page=page)
+    facts = RunFacts(pipeline, arguments, kind, image, started, recorder.records, outputs, failed_task)
+    result = LocalRunResult(outputs, run_dir, recorder.records, write_run(facts, run_dir), failed_task)
+    return result.check() if check else result
+
+
+def format_run(result: LocalRunResult) -> str:
+    """What a run script prints when the run ends: the task table, then the outputs, folder and page."""
+    lines = [format_table(result.tasks)]
+    if result.failed_task:
+        if result.page is not None:
+            lines.append(f"Run page: {result.page.as_uri()}")
+    else:
+        lines.append(format_result(result))
+    return "\n".join(lines)
 
 
 def format_result(result: LocalRunResult) -> str:

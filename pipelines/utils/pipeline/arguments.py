@@ -15,25 +15,25 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from utils.common.arg_types import finite
+from utils.common.arg_types import finite, named
 from utils.common.errors import PipelineArgumentError
+from utils.pipeline.types import Pipeline
 
 # KFP hands every number over as a JSON/protobuf double: integers beyond 2**53 change silently.
 MAX_EXACT_INT = 2**53
+# Protobuf, which carries a pipeline's arguments, refuses deeper structures.
+MAX_JSON_DEPTH = 100
 _DEST = "pipeline_input:"
 
 
-def _named(words: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse`` under a name argparse can show: "invalid integer value: 'abc'"."""
-    parse.__name__ = words
-    return parse
-
-
-def _integer(text: str) -> int:
-    value = int(text)
+def _exact(value: int) -> int:
     if abs(value) > MAX_EXACT_INT:
         raise argparse.ArgumentTypeError(f"{value} is beyond +-2**53, which KFP cannot pass on exactly")
     return value
+
+
+def _integer(text: str) -> int:
+    return _exact(int(text))
 
 
 def _number(text: str) -> float:
@@ -52,28 +52,52 @@ def _boolean(text: str) -> bool:
     raise ValueError(text)
 
 
+def _refuse(constant: str) -> float:
+    raise ValueError(constant)  # NaN, Infinity: JSON has neither, nor has KFP
+
+
+def _checked_json(value: Any) -> Any:
+    """The same checks inside JSON as at the top: exact integers, finite numbers, bounded depth."""
+    pending = [(value, 1)]
+    while pending:  # a walk, not a recursion: the depth is what is being checked
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise argparse.ArgumentTypeError(f"nested more than {MAX_JSON_DEPTH} levels deep, which KFP cannot pass on")
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            _exact(item)
+        elif isinstance(item, float) and not finite(item):
+            raise argparse.ArgumentTypeError(f"{item} is not a finite number, which JSON and KFP need")
+        elif isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, depth + 1) for v in item)
+    return value
+
+
 def _json_of(kind: type) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse)
         if not isinstance(value, kind):
             raise ValueError(text)
-        return value
+        return _checked_json(value)
 
     return parse
 
 
 # KFP parameter type -> (parser, words for --help and errors)
 TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
-    "Integer": (_named("integer", _integer), "integer"),
-    "Float": (_named("number", _number), "number"),
+    "Integer": (named("integer", _integer), "integer"),
+    "Float": (named("number", _number), "number"),
     "String": (str, "text"),
-    "Boolean": (_named("true/false", _boolean), "true/false"),
-    "List": (_named("JSON list", _json_of(list)), "JSON list"),
-    "Dict": (_named("JSON object", _json_of(dict)), "JSON object"),
+    "Boolean": (named("true/false", _boolean), "true/false"),
+    "List": (named("JSON list", _json_of(list)), "JSON list"),
+    "Dict": (named("JSON object", _json_of(dict)), "JSON object"),
 }
 
 
-def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Any, required: bool = True) -> None:
+def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Pipeline, required: bool = True) -> None:
     """Adds one option per pipeline input: name, type, default; required where there is none.
 
     Args:
@@ -122,7 +146,7 @@ def pipeline_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def checked_arguments(pipeline: Any, args: argparse.Namespace) -> dict[str, Any]:
+def checked_arguments(pipeline: Pipeline, args: argparse.Namespace) -> dict[str, Any]:
     """The pipeline's arguments out of parsed options, passed through the module's check.
 
     The pipeline's module may define ``validate_arguments(arguments: dict) -> None``, raising

@@ -8,17 +8,16 @@ the one ``PIPELINE=module[:function]`` names (``make run-subproc PIPELINE=exampl
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from typing import Any
 
 from kfp.dsl.graph_component import GraphComponent
 
 from utils.common.errors import PipelineNotFoundError
+from utils.pipeline.types import Pipeline
 
 DEFAULT_MODULE = "pipeline"
 
 
-def load_pipeline(spec: str | None = None) -> GraphComponent:
+def load_pipeline(spec: str | None = None) -> Pipeline:
     """Imports the pipeline ``spec`` names: ``module`` or ``module:function`` (default ``pipeline``).
 
     Args:
@@ -63,66 +62,15 @@ def load_pipeline(spec: str | None = None) -> GraphComponent:
     )
 
 
-def _dag_tasks(pipeline: Any) -> Iterator[tuple[str, Any]]:
-    """Every task of the compiled spec, at any depth: (name, task spec)."""
-    spec = pipeline.pipeline_spec
-    for component in [spec.root, *spec.components.values()]:
-        if component.WhichOneof("implementation") == "dag":
-            yield from component.dag.tasks.items()
-
-
-def task_names(pipeline: Any) -> list[str]:
-    """The names of the tasks that run code, found in the compiled spec at any depth.
+def task_names(pipeline: Pipeline) -> list[str]:
+    """The unique names of the tasks that run code, at any depth (``make tasks`` prints them).
 
     Tasks inside ``dsl.ParallelFor``, ``dsl.If`` and sub-pipelines count; the groups and
-    sub-pipeline tasks themselves (components that are DAGs) do not.
+    sub-pipeline tasks themselves do not. See :class:`utils.pipeline.task_graph.TaskGraph`.
     """
-    components = pipeline.pipeline_spec.components
-    return sorted(
-        {
-            name
-            for name, task in _dag_tasks(pipeline)
-            if task.component_ref.name in components
-            and components[task.component_ref.name].WhichOneof("implementation") == "executor_label"
-        }
-    )
+    from utils.pipeline.task_graph import TaskGraph
 
-
-def task_components(pipeline: Any) -> dict[str, str]:
-    """Each component's task name, for the components exactly one task runs (at any depth)."""
-    tasks: dict[str, list[str]] = {}
-    for name, task in _dag_tasks(pipeline):
-        tasks.setdefault(task.component_ref.name, []).append(name)
-    return {component: names[0] for component, names in tasks.items() if len(names) == 1}
-
-
-def downstream(pipeline: Any, names: set[str]) -> set[str]:
-    """The named tasks and every task that depends on them, through groups and sub-pipelines.
-
-    A group (loop, condition, sub-pipeline) that depends on a task brings in every task inside it.
-    """
-    components = pipeline.pipeline_spec.components
-    inside: dict[str, set[str]] = {}
-
-    def within(task: Any) -> set[str]:
-        component = components.get(task.component_ref.name)
-        if component is None or component.WhichOneof("implementation") != "dag":
-            return set()
-        key = task.component_ref.name
-        if key not in inside:
-            inside[key] = set()
-            for name, child in component.dag.tasks.items():
-                inside[key] |= {name} | within(child)
-        return inside[key]
-
-    tasks = list(_dag_tasks(pipeline))
-    found = set(names)
-    while True:
-        reached = {name for name, task in tasks if name in found or within(task) & found}
-        more = {inner for name, task in tasks if set(task.dependent_tasks) & reached for inner in {name} | within(task)}
-        if more <= found:
-            return found
-        found |= more
+    return TaskGraph(pipeline).names()
 
 
 if __name__ == "__main__":

@@ -1,38 +1,52 @@
-"""What a local run leaves in its folder besides the artifacts: ``run.json`` and ``index.html``.
+"""The facts of a local run, as ``run.json`` holds them and the run page and ``make runs`` read them.
 
 ``run.json`` holds the facts (pipeline, arguments, runner, times, each task's inputs, outputs
 and log, the metrics); ``index.html`` is the run page drawn from them and the compiled spec
 (:mod:`utils.report.page`); ``make runs`` reads every ``run.json`` (:mod:`utils.report.runs_index`).
-A page that cannot be written costs a warning, never the run.
+:mod:`utils.report.write` writes both into the run's folder.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import kfp
-from loguru import logger
 
-from utils.local.record import TaskRecord
+from utils.pipeline.types import Pipeline
 
 PAGE, FACTS = "index.html", "run.json"
+
+
+class TaskFacts(Protocol):
+    """One task execution as the report reads it (a local run's task record)."""
+
+    name: str
+    task: str
+    outcome: str
+    started: float
+    seconds: float
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    log: str
+    attempts: int
+    iteration: tuple[int, ...]
+    log_file: Path | None
 
 
 @dataclass
 class RunFacts:
     """One local run, as the page and ``make runs`` see it."""
 
-    pipeline: Any
+    pipeline: Pipeline
     arguments: dict[str, Any]
     runner: str
     image: str | None
     started: float
-    tasks: list[TaskRecord]
+    tasks: list[TaskFacts]
     outputs: dict[str, Any]
     failed_task: str | None
 
@@ -83,22 +97,11 @@ def summary(facts: RunFacts) -> dict[str, Any]:
                 "inputs": plain(t.inputs),
                 "outputs": plain(t.outputs),
                 "log": t.log,
+                "attempts": t.attempts,
+                "task": t.task,
+                "iteration": list(t.iteration),
+                "log_file": str(t.log_file) if t.log_file else None,
             }
             for t in sorted(facts.tasks, key=lambda t: t.started)
         ],
     }
-
-
-def write(facts: RunFacts, run_dir: Path) -> Path | None:
-    """Writes ``run.json`` and the run page into ``run_dir``; returns the page (None if it failed)."""
-    from utils.report.page import render
-
-    try:
-        data = summary(facts)
-        (run_dir / FACTS).write_text(json.dumps(data, indent=2, sort_keys=True))
-        page = run_dir / PAGE
-        page.write_text(render(data, facts.pipeline), encoding="utf-8")
-        return page
-    except Exception as error:  # the run itself went fine: a page is not worth failing it
-        logger.warning("could not write the run page into {}: {}", run_dir, error)
-        return None

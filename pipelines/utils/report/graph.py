@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from utils.pipeline.types import Pipeline
+
 TASK_W, TASK_H, GAP_X, GAP_Y, PAD, HEADER = 180, 46, 24, 40, 14, 22
 COLOURS = {"ran": "#2e7d32", "reused": "#1565c0", "failed": "#c62828", "skipped": "#9e9e9e", "not run": "#bdbdbd"}
 
@@ -29,7 +31,7 @@ class Box:
     y: float = 0.0
 
 
-def layout(pipeline: Any) -> Box:
+def layout(pipeline: Pipeline) -> Box:
     """The laid-out graph of a pipeline (the root box holds the top-level DAG)."""
     spec = pipeline.pipeline_spec
     return _dag_box(pipeline.name, spec.root.dag, spec.components)

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from utils.pipeline.discovery import task_names
+from utils.pipeline.types import Pipeline
 from utils.report.facts import format_time
 from utils.report.graph import COLOURS, layout, to_svg
 from utils.report.previews import preview
@@ -35,7 +36,9 @@ def task_states(data: dict[str, Any], names: list[str]) -> dict[str, dict[str, A
     """Each task's state on the page: the worst outcome of its executions, their seconds and count."""
     states: dict[str, dict[str, Any]] = {}
     for task in data["tasks"]:
-        state = states.setdefault(task["name"], {"status": task["outcome"], "seconds": 0.0, "count": 0})
+        state = states.setdefault(
+            task.get("task") or task["name"], {"status": task["outcome"], "seconds": 0.0, "count": 0}
+        )
         state["seconds"] += task["seconds"]
         state["count"] += 1
         if _ORDER.index(task["outcome"]) < _ORDER.index(state["status"]):
@@ -78,7 +81,7 @@ def with_previews(values: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def render(data: dict[str, Any], pipeline: Any) -> str:
+def render(data: dict[str, Any], pipeline: Pipeline) -> str:
     """The run page's HTML.
 
     Args:

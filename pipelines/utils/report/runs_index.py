@@ -15,6 +15,7 @@ from typing import Any
 from utils.common import settings
 from utils.common.cli import run_cli
 from utils.report.facts import FACTS, PAGE, format_time
+from utils.report.page import environment
 
 INDEX = "runs.html"
 KEY_METRICS = 3  # metrics shown in the terminal table; the page shows them all
@@ -59,8 +60,6 @@ def format_runs(runs: list[dict[str, Any]]) -> str:
 
 def write_index(runs: list[dict[str, Any]], root: Path) -> Path:
     """Writes ``runs.html`` into ``root``: the runs side by side with every metric; returns its path."""
-    from utils.report.page import environment
-
     names = sorted({name for run in runs for name in run.get("metrics", {})})
     for run in runs:
         run["page"] = Path(run["folder"], PAGE).resolve().as_uri() if Path(run["folder"], PAGE).is_file() else None

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from utils.dev.browser import find_browser, headless
+from utils.testing.browser import find_browser, headless
 
 
 def page_of(stdout: str) -> Path:

@@ -8,6 +8,7 @@ from kfp import local
 
 from utils.common.errors import TaskFailedError
 from utils.debugging.bootstrap import WAITING
+from utils.kfp_seams.versions import kfp_version
 from utils.local.run import init_local, run_pipeline
 from utils.testing.dap_client import DapClient
 from utils.testing.debug_session import RunningScript
@@ -191,3 +192,54 @@ def test_debug_tasks_block_turns_on_the_named_tasks_while_a_pipeline_is_defined(
     assert "pipe_fiction_debug('count-lines', True" in commands["exec-count-lines"]
     assert "pipe_fiction_debug('write-words', False" in commands["exec-write-words"]
     assert "pipe_fiction_debug('count-lines', False" in executor_commands(words_pipeline, tmp_path)["exec-count-lines"]
+
+
+def attach_and_read(run, port, expression):
+    """Attaches to the waiting task, reads ``expression`` in its first frame, continues; returns the value."""
+    run.wait_for(WAITING, 120)
+    client = DapClient("127.0.0.1", port)
+    try:
+        client.attach({})
+        stop = client.event("stopped", 120)
+        value = client.evaluate(expression, client.top_frame(stop["threadId"])["id"])
+        client.request("continue", threadId=stop["threadId"])
+    finally:
+        client.close()
+    return value
+
+
+def test_the_suffixed_name_of_a_component_used_twice_debugs_exactly_that_task(tmp_path):
+    port = free_port()
+    run = RunningScript(
+        ["run_locally_in_subproc.py", "--debug", "make-words-2", "--debug-port", str(port)],
+        env={"PIPE_FICTION_PIPELINE": "utils.tests.fixtures.pipelines:twice_pipeline",
+             "PIPE_FICTION_OUTPUTS": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        assert attach_and_read(run, port, "prefix") == "'b'"  # make-words-2's, not make-words'
+        assert run.finish(120) == 0, run.output()[-3000:]
+    finally:
+        run.stop()
+    output = run.output()
+    assert output.count(WAITING) == 1
+    assert "task make-words-2 will wait" in output
+
+
+@pytest.mark.skipif(kfp_version() < (2, 16), reason="kfp.local runs ParallelFor from 2.16")
+def test_a_task_inside_a_parallel_for_waits_in_its_first_iteration_and_the_others_run_on(tmp_path):
+    port = free_port()
+    run = RunningScript(
+        ["run_locally_in_subproc.py", "--debug", "make-words", "--debug-port", str(port)],
+        env={"PIPE_FICTION_PIPELINE": "utils.tests.fixtures.pipelines:loop_pipeline",
+             "PIPE_FICTION_OUTPUTS": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        assert attach_and_read(run, port, "prefix") == "'p'"
+        assert run.finish(120) == 0, run.output()[-3000:]
+    finally:
+        run.stop()
+    output = run.output()
+    assert output.count(WAITING) == 1 and "Address already in use" not in output
+    assert "its first iteration waits" in output
+    for iteration in ("make-words[0]", "make-words[1]", "make-words[2]"):
+        assert f"\n{iteration} " in output

@@ -9,8 +9,9 @@ import pytest
 from kfp import dsl
 
 from utils.common.errors import DockerError, PortInUseError, TaskFailedError
-from utils.docker.runner import docker_runner, kfp_version
+from utils.docker.runner import docker_runner
 from utils.image.task_image import task_image
+from utils.kfp_seams.versions import kfp_version
 from utils.local.run import init_local, run_pipeline
 from utils.tests.helpers import free_port
 

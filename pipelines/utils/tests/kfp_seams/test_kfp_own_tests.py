@@ -1,7 +1,7 @@
 """kfp's own tests of its Docker handler still pass with this template's patches applied.
 
 kfp ships them inside the installed package (``kfp/local/*_test.py``). They run twice, with and
-without ``tests/kfp_patched.py``: the patches may break only the tests that assert the
+without ``utils/tests/helpers/kfp_patched.py``: the patches may break only the tests that assert the
 ``auto_remove=True`` that is itself the bug (kubeflow/pipelines#13332).
 """
 

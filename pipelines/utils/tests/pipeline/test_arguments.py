@@ -54,6 +54,29 @@ def test_bad_values_are_one_argparse_line(argv, message, capsys):
     assert_usage_error(lambda args: parse(fixtures.every_type_pipeline, *args), argv, message, capsys)
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--table", '{"k": 123456789012345678901234567890}'],
+            "--table: 123456789012345678901234567890 is beyond +-2**53",
+        ),
+        (["--names", '[{"deep": [9007199254740993]}]'], "--names: 9007199254740993 is beyond +-2**53"),
+        (["--names", "[NaN]"], "--names: invalid JSON list value: '[NaN]'"),
+        (["--names", "[-Infinity]"], "--names: invalid JSON list value: '[-Infinity]'"),
+        (["--names", "[1e999]"], "--names: inf is not a finite number"),
+        (["--names", "[" * 500 + "]" * 500], "--names: nested more than 100 levels deep"),
+        (["--names", "[" * 60_000 + "]" * 60_000], "--names: invalid JSON list value: '[[[["),
+    ],
+)
+def test_nested_values_are_checked_like_top_level_ones_in_one_short_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as caught:
+        parse(fixtures.every_type_pipeline, "--number", "1", *argv)
+    error = capsys.readouterr().err
+    assert caught.value.code == 2 and message in error.strip().splitlines()[-1]
+    assert len(error) < 1500 and "Traceback" not in error
+
+
 def test_required_inputs_are_optional_when_only_compiling():
     _, args = parse(fixtures.no_outputs_pipeline, required=False)
     assert pipeline_arguments(args) == {"count": 2}

@@ -70,7 +70,14 @@ def test_what_is_not_a_pipeline_is_one_clear_error(spec, message):
 
 
 def test_task_names_are_found_inside_parallel_for_if_and_sub_pipelines():
-    assert task_names(fixtures.nested_pipeline) == ["count-lines", "make-words", "write-words", "write-words-2"]
+    # make-words is in the loop and in the sub-pipeline: two tasks, two names.
+    assert task_names(fixtures.nested_pipeline) == [
+        "count-lines",
+        "fixture-inner/make-words",
+        "make-words",
+        "write-words",
+        "write-words-2",
+    ]
     assert task_names(fixtures.words_pipeline) == ["count-lines", "make-words", "write-words"]
 
 

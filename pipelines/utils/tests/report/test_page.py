@@ -7,7 +7,7 @@ import pytest
 
 from examples import control_flow, task_settings
 from utils.common.paths import PIPELINES_DIR
-from utils.docker.runner import kfp_version
+from utils.kfp_seams.versions import kfp_version
 from utils.pipeline.discovery import load_pipeline, task_names
 from utils.report.page import environment
 from utils.report.previews import preview

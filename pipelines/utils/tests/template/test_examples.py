@@ -13,7 +13,7 @@ from kfp.dsl import Dataset
 from examples import container_component, control_flow, task_settings
 from examples.steps import keyword_share, make_rows
 from utils.cluster.client import compile_pipeline
-from utils.docker.runner import kfp_version
+from utils.kfp_seams.versions import kfp_version
 from utils.pipeline.discovery import load_pipeline
 from utils.tests.helpers import assert_one_line_error, run_script
 
