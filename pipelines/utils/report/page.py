@@ -19,6 +19,7 @@ from utils.pipeline.types import Pipeline
 from utils.report.facts import format_time
 from utils.report.graph import COLOURS, layout, to_svg
 from utils.report.previews import preview
+from utils.report.run_files import RunFiles
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ORDER = ("failed", "ran", "reused")
@@ -71,27 +72,33 @@ def timeline(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def with_previews(values: dict[str, Any]) -> dict[str, Any]:
-    """Inputs or outputs with a preview added to each artifact."""
+def with_previews(values: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+    """Inputs or outputs with a preview added to each artifact (read only within its run's folder)."""
     shown = {}
     for name, value in values.items():
         if isinstance(value, dict) and "artifact" in value:
-            value = {**value, "preview": preview(value["path"]) if value["artifact"] != "system.Metrics" else None}
+            shown_file = value["artifact"] != "system.Metrics"
+            value = {**value, "preview": preview(value["path"], files) if shown_file else None}
         shown[name] = value
     return shown
 
 
-def render(data: dict[str, Any], pipeline: Pipeline) -> str:
+def render(data: dict[str, Any], pipeline: Pipeline, run_dir: Path) -> str:
     """The run page's HTML.
 
     Args:
         data: The run's facts (:func:`utils.report.facts.summary`).
         pipeline: The ``@dsl.pipeline`` that ran (for its graph).
+        run_dir: The run's folder (previews read files only inside the run folders beside it).
     """
+    files = RunFiles(run_dir.parent)
     names = task_names(pipeline)
     states = task_states(data, names)
     svg = to_svg(layout(pipeline), {name: (s["status"], _label(s)) for name, s in states.items()})
-    tasks = [{**t, "inputs": with_previews(t["inputs"]), "outputs": with_previews(t["outputs"])} for t in data["tasks"]]
+    tasks = [
+        {**t, "inputs": with_previews(t["inputs"], files), "outputs": with_previews(t["outputs"], files)}
+        for t in data["tasks"]
+    ]
     return (
         environment()
         .get_template("run_page.html")

@@ -1,7 +1,8 @@
 """Short previews of a task's artifacts for the run page: a CSV's first rows, JSON, images, text.
 
 Files kfp writes often have no extension (an ``Output[Dataset]`` is a file called ``dataset``),
-so the kind is sniffed from the content when the name does not say it.
+so the kind is sniffed from the content when the name does not say it. Every byte is read through
+:class:`~utils.report.run_files.RunFiles`: nothing outside the run's folder reaches a page.
 """
 
 from __future__ import annotations
@@ -13,30 +14,42 @@ import json
 from pathlib import Path
 from typing import Any
 
+from utils.report.run_files import MISSING, OUTSIDE, RunFiles
+
 MAX_ROWS, MAX_COLUMNS, MAX_LINES, MAX_CHARS = 8, 12, 20, 4000
 MAX_IMAGE_BYTES = 1_000_000
 _IMAGES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-def preview(path: str | Path) -> dict[str, Any]:
-    """What the page shows of a file or folder: ``{"kind": table|json|image|text|folder|missing|binary, ...}``."""
-    path = Path(path)
-    if path.is_dir():
-        names = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
+def preview(path: str | Path, files: RunFiles) -> dict[str, Any]:
+    """What the page shows of a file or folder.
+
+    Returns:
+        ``{"kind": table|json|image|text|folder|binary|missing|outside, ...}``; ``outside`` for a
+        path (or a link in it) that leads out of its run's folder, which is never read.
+    """
+    found = files.find(path)
+    if found.kind in (OUTSIDE, MISSING):
+        return {"kind": found.kind}
+    if found.kind == "folder":
+        names = files.names(path)
+        if isinstance(names, str):
+            return {"kind": names}
         return {"kind": "folder", "names": names[:MAX_LINES], "more": max(len(names) - MAX_LINES, 0)}
-    if not path.is_file():
-        return {"kind": "missing"}
-    suffix = path.suffix.lower()
-    if suffix in _IMAGES and path.stat().st_size <= MAX_IMAGE_BYTES:
-        data = base64.b64encode(path.read_bytes()).decode()
-        return {"kind": "image", "src": f"data:{_IMAGES[suffix]};base64,{data}"}
-    with open(path, "rb") as f:
-        head = f.read(64 * 1024)
+    suffix = Path(path).suffix.lower()
+    if suffix in _IMAGES and found.size <= MAX_IMAGE_BYTES:
+        data = files.read(path, MAX_IMAGE_BYTES)
+        if isinstance(data, str):
+            return {"kind": data}
+        return {"kind": "image", "src": f"data:{_IMAGES[suffix]};base64,{base64.b64encode(data).decode()}"}
+    head = files.read(path, 64 * 1024)
+    if isinstance(head, str):
+        return {"kind": head}
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
-        return {"kind": "binary", "size": path.stat().st_size}
-    return _text_preview(text, suffix, complete=path.stat().st_size <= len(head))
+        return {"kind": "binary", "size": found.size}
+    return _text_preview(text, suffix, complete=found.size <= len(head))
 
 
 def _text_preview(text: str, suffix: str, complete: bool) -> dict[str, Any]:

@@ -12,26 +12,66 @@ import json
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from utils.common import settings
 from utils.common.cli import run_cli
 from utils.report.facts import FACTS, PAGE, format_time
 from utils.report.page import environment
+from utils.report.run_files import OUTSIDE, RunFiles
 
 INDEX = "runs.html"
 KEY_METRICS = 3  # metrics shown in the terminal table; the page shows them all
 
 
+# What make runs reads of a run.json, and the type each must have.
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "pipeline": str,
+    "status": str,
+    "started": (int, float),
+    "seconds": (int, float),
+    "arguments": dict,
+    "metrics": dict,
+}
+MAX_FACTS_BYTES = 50_000_000
+
+
+def read_run(path: Path, files: RunFiles) -> dict[str, Any] | str:
+    """A run's ``run.json``, checked; or why it cannot be used (a line naming the folder).
+
+    The file is read like a run page reads artifacts (:class:`RunFiles`): a ``run.json`` that is a
+    link out of its run folder is never read.
+    """
+    folder = path.parent
+    raw = files.read(path, MAX_FACTS_BYTES + 1)
+    if raw == OUTSIDE:
+        return f"{folder}: its {FACTS} is a link to outside the run, not read"
+    if isinstance(raw, str) or len(raw) > MAX_FACTS_BYTES:
+        return f"{folder}: its {FACTS} cannot be read, or is too large"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return f"{folder}: its {FACTS} is not JSON"
+    if not isinstance(data, dict):
+        return f"{folder}: its {FACTS} is not a JSON object"
+    for name, kind in _FIELDS.items():
+        if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool):
+            return f"{folder}: its {FACTS} has no valid '{name}'"
+    data["folder"] = str(folder)
+    return data
+
+
 def load_runs(root: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """The runs under ``root`` that left a ``run.json``, newest first (unreadable ones skipped)."""
+    """The runs under ``root`` that left a usable ``run.json``, newest first; the others skipped with a warning."""
+    files = RunFiles(root)
     runs = []
-    for path in root.glob(f"*/{FACTS}"):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
+    for path in sorted(root.glob(f"*/{FACTS}")):
+        found = read_run(path, files)
+        if isinstance(found, str):
+            logger.warning("skipped {}", found)
             continue
-        data["folder"] = str(path.parent)
-        runs.append(data)
-    runs.sort(key=lambda r: r.get("started", 0), reverse=True)
+        runs.append(found)
+    runs.sort(key=lambda r: r["started"], reverse=True)
     return runs[:limit] if limit else runs
 
 
@@ -49,8 +89,8 @@ def format_runs(runs: list[dict[str, Any]]) -> str:
         return "No local runs yet: make run-subproc (or run-docker) makes one."
     rows = [("time", "pipeline", "arguments", "status", "seconds", "metrics")]
     for run in runs:
-        metrics = sorted(run.get("metrics", {}).items())[:KEY_METRICS]
-        shown = " ".join(f"{k}={v}" for k, v in metrics) + (" ..." if len(run.get("metrics", {})) > KEY_METRICS else "")
+        metrics = sorted(run["metrics"].items())[:KEY_METRICS]
+        shown = " ".join(f"{k}={v}" for k, v in metrics) + (" ..." if len(run["metrics"]) > KEY_METRICS else "")
         rows.append((_when(run), run["pipeline"], _arguments(run), run["status"], f"{run['seconds']:.2f}", shown))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join(

@@ -20,7 +20,7 @@ def write(facts: RunFacts, run_dir: Path) -> Path | None:
         data = summary(facts)
         (run_dir / FACTS).write_text(json.dumps(data, indent=2, sort_keys=True))
         page = run_dir / PAGE
-        page.write_text(render(data, facts.pipeline), encoding="utf-8")
+        page.write_text(render(data, facts.pipeline, run_dir), encoding="utf-8")
         return page
     except Exception as error:  # the run itself went fine: a page is not worth failing it
         logger.warning("could not write the run page into {}: {}", run_dir, error)

@@ -25,5 +25,16 @@ def hermetic_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("PIPE_FICTION_PIPELINE", "utils.tests.fixtures.pipelines")
 
 
+@pytest.fixture
+def log_lines():
+    """The machinery's log messages (loguru) during the test, as a list that fills as they come."""
+    from loguru import logger
+
+    lines: list[str] = []
+    sink = logger.add(lambda message: lines.append(message.record["message"]), level="DEBUG")
+    yield lines
+    logger.remove(sink)
+
+
 def pytest_collection_modifyitems(items):
     mark_docker_tests(items)

@@ -11,6 +11,7 @@ from utils.kfp_seams.versions import kfp_version
 from utils.pipeline.discovery import load_pipeline, task_names
 from utils.report.page import environment
 from utils.report.previews import preview
+from utils.report.run_files import RunFiles
 from utils.testing.run_page import PageParts, page_of, parts, render
 from utils.tests.helpers import run_script
 from utils.tests.helpers.copies import clean_env
@@ -135,21 +136,23 @@ def test_make_runs_lists_three_runs_and_compares_their_metrics(tmp_path):
 
 
 def test_previews_sniff_csv_json_text_images_folders_and_binaries(tmp_path):
-    (tmp_path / "dataset").write_text("a,b\n1,2\n3,4\n")
-    (tmp_path / "data.json").write_text('{"b": 1, "a": [1, 2]}')
-    (tmp_path / "notes").write_text("line one\nline two\n")
-    (tmp_path / "blob").write_bytes(b"\xff\xfe\x00binary")
+    files, task = RunFiles(tmp_path), tmp_path / "run" / "task"
+    task.mkdir(parents=True)
+    (task / "dataset").write_text("a,b\n1,2\n3,4\n")
+    (task / "data.json").write_text('{"b": 1, "a": [1, 2]}')
+    (task / "notes").write_text("line one\nline two\n")
+    (task / "blob").write_bytes(b"\xff\xfe\x00binary")
     pixel = base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     )
-    (tmp_path / "plot.png").write_bytes(pixel)
-    assert preview(tmp_path / "dataset") == {"kind": "table", "header": ["a", "b"], "rows": [["1", "2"], ["3", "4"]],
+    (task / "plot.png").write_bytes(pixel)
+    assert preview(task / "dataset", files) == {"kind": "table", "header": ["a", "b"], "rows": [["1", "2"], ["3", "4"]],
                                              "more_columns": 0}  # fmt: skip
-    assert preview(tmp_path / "data.json")["text"].startswith('{\n  "a"')
-    assert preview(tmp_path / "notes")["kind"] == "text"
-    assert preview(tmp_path / "blob")["kind"] == "binary"
-    assert preview(tmp_path / "plot.png")["src"].startswith("data:image/png;base64,")
-    assert preview(tmp_path)["kind"] == "folder" and preview(tmp_path / "gone")["kind"] == "missing"
+    assert preview(task / "data.json", files)["text"].startswith('{\n  "a"')
+    assert preview(task / "notes", files)["kind"] == "text"
+    assert preview(task / "blob", files)["kind"] == "binary"
+    assert preview(task / "plot.png", files)["src"].startswith("data:image/png;base64,")
+    assert preview(task, files)["kind"] == "folder" and preview(task / "gone", files)["kind"] == "missing"
 
 
 def test_a_task_log_is_shown_as_text_never_as_markup():
