@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from kfp.client.set_volume_credentials import ServiceAccountTokenVolumeCredentials
 from kfp.client.token_credentials_base import TokenCredentialsBase
 
 from utils.cluster.http import http_request
@@ -63,13 +62,13 @@ def authenticate(settings: ClusterSettings, host: str, verify: bool | str) -> Au
     if mode == "serviceaccount":
         # kfp.Client(host=...) drops its in-cluster default credentials: pass them explicitly.
         # They re-read the projected token on every request, so a rotated token is picked up.
-        path = _token_file(settings.sa_token_path or SA_TOKEN_PATH, "KF_PIPELINES_SA_TOKEN_PATH", mode)
-        return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=path)})
+        path = settings.sa_token_path or SA_TOKEN_PATH
+        return Auth(mode, {"credentials": TokenFileCredentials(path, "KF_PIPELINES_SA_TOKEN_PATH", mode)})
     if mode == "token":
         if settings.token_file:
-            path = _token_file(settings.token_file, "KFP_TOKEN_FILE", mode)
-            return Auth(mode, {"credentials": ServiceAccountTokenVolumeCredentials(path=path)})
-        return Auth(mode, {"existing_token": _need(settings.token, "KFP_TOKEN (or KFP_TOKEN_FILE)", mode)})
+            return Auth(mode, {"credentials": TokenFileCredentials(settings.token_file, "KFP_TOKEN_FILE", mode)})
+        token = checked_token(_need(settings.token, "KFP_TOKEN (or KFP_TOKEN_FILE)", mode), "KFP_TOKEN")
+        return Auth(mode, {"existing_token": token})
     if mode == "dex":
         username = _need(settings.username, "KFP_USERNAME", mode)
         password = _need(settings.password, "KFP_PASSWORD", mode)
@@ -155,19 +154,62 @@ class OidcPasswordCredentials(TokenCredentialsBase):
         config.api_key["authorization"] = self.token()
 
 
-def _token_file(path: str, setting: str, mode: str) -> str:
-    """The token file's path, checked to be a readable, non-empty file (its content is never shown)."""
-    file = Path(path).expanduser()
+def checked_token(token: str, where: str) -> str:
+    """A bearer token as it may go into a header: the trailing newline a file usually has removed.
+
+    Raises:
+        ClusterError: If anything else in it is a control character (a line break inside, say) or
+            not Latin-1 (HTTP headers are): the message names ``where`` and never the value.
+    """
+    token = token.strip()
+    if not token:
+        raise ClusterError(f"{where}: the token is empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in token):
+        raise ClusterError(f"{where}: the token has a line break or another control character inside it")
     try:
-        if file.read_text().strip():
-            return str(file)
-        problem = "is empty"
-    except FileNotFoundError:
-        problem = "does not exist"
-    except OSError as error:
-        problem = f"cannot be read ({error.strerror})"
-    hint = " (outside a Kubeflow pod, use KFP_AUTH=token or dex)" if mode == "serviceaccount" else ""
-    raise ClusterError(f"KFP_AUTH={mode}: the token file {str(file)!r} ({setting}) {problem}{hint}")
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ClusterError(f"{where}: the token has characters an HTTP header cannot carry (not Latin-1)") from None
+    return token
+
+
+class TokenFileCredentials(TokenCredentialsBase):
+    """A bearer token read from a file before every request, so a rotated token is used at once.
+
+    kfp's own file credentials put the file's content into the header as it is, a trailing newline
+    and all; a header with a line break is refused by the HTTP library in an error that quotes it.
+    """
+
+    def __init__(self, path: str, setting: str, mode: str) -> None:
+        """Checks the file now (a problem is one line before anything is sent)."""
+        self._path, self._setting, self._mode = Path(path).expanduser(), setting, mode
+        self.token()
+
+    def token(self) -> str:
+        """The file's token, checked (:func:`checked_token`).
+
+        Raises:
+            ClusterError: If the file is missing, unreadable, not text, empty or holds a bad token.
+        """
+        where = f"KFP_AUTH={self._mode}: the token file {str(self._path)!r} ({self._setting})"
+        hint = " (outside a Kubeflow pod, use KFP_AUTH=token or dex)" if self._mode == "serviceaccount" else ""
+        try:
+            raw = self._path.read_bytes()
+        except FileNotFoundError:
+            raise ClusterError(f"{where} does not exist{hint}") from None
+        except OSError as error:
+            raise ClusterError(f"{where} cannot be read ({error.strerror}){hint}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ClusterError(f"{where} is not text (a token file holds one line)") from None
+        if not text.strip():
+            raise ClusterError(f"{where} is empty{hint}")
+        return checked_token(text, where)
+
+    def refresh_api_key_hook(self, config: Any) -> None:
+        """Called by the KFP API client before each request."""
+        config.api_key["authorization"] = self.token()
 
 
 def _need(value: str | None, name: str, mode: str) -> str:

@@ -167,3 +167,65 @@ def test_settings_repr_hides_secrets(monkeypatch):
     monkeypatch.setenv("KFP_OIDC_CLIENT_SECRET", CLIENT_SECRET)
     text = repr(settings.cluster_settings())
     assert PASSWORD not in text and "t0ken-abc" not in text and CLIENT_SECRET not in text
+
+
+def test_a_token_file_with_its_trailing_newline_works(monkeypatch, capsys, kfp_server, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("t0ken-abc\n")
+    server = kfp_server(state=KfpState(auth="bearer", bearer={"t0ken-abc"}))
+    assert submit(monkeypatch, capsys, KFP_HOST=server.url, KFP_AUTH="token", KFP_TOKEN_FILE=str(token_file))[0] == 0
+    assert set(api_headers(server, "Authorization")) == {"Bearer t0ken-abc"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"abc\ndef\n", "the token has a line break or another control character inside it"),
+        (b"abc\x00def", "the token has a line break or another control character inside it"),
+        (b"\xff\xfe\x00\x01binary", "is not text"),
+        ("t\u00f6ken-\u2603".encode(), "characters an HTTP header cannot carry"),
+    ],
+)
+def test_a_bad_token_file_is_one_line_that_never_quotes_it(kfp_server, tmp_path, content, message):
+    token_file = tmp_path / "token"
+    token_file.write_bytes(content)
+    proc = run_script("run_in_k8s_cluster.py", KFP_HOST=kfp_server().url, KFP_AUTH="token",
+                      KFP_TOKEN_FILE=str(token_file))  # fmt: skip
+    assert_one_line_error(proc, message)
+    out = proc.stdout + proc.stderr
+    assert "abc" not in out and "def" not in out and "Bearer" not in out and "\u2603" not in out
+
+
+def test_a_token_in_env_with_a_line_break_inside_is_refused_and_a_trailing_one_stripped(kfp_server, tmp_path):
+    server = kfp_server(state=KfpState(auth="bearer", bearer={"t0ken-abc"}))
+    env_file = tmp_path / ".env"
+    env_file.write_text('KFP_TOKEN="t0ken-abc\\n"\n')
+    proc = run_script("run_in_k8s_cluster.py", KFP_HOST=server.url, KFP_AUTH="token",
+                      PIPE_FICTION_ENV_FILE=str(env_file))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    env_file.write_text('KFP_TOKEN="t0ken\\nabc"\n')
+    proc = run_script("run_in_k8s_cluster.py", KFP_HOST=server.url, KFP_AUTH="token",
+                      PIPE_FICTION_ENV_FILE=str(env_file))  # fmt: skip
+    assert_one_line_error(proc, "KFP_TOKEN: the token has a line break")
+    assert "t0ken" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("problem", "message"), [("expired", "has expired"), ("other-host", "another host name")])
+def test_a_ca_given_but_a_bad_certificate_says_what_is_wrong_with_it(kfp_server, tmp_path, problem, message):
+    import datetime
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    if problem == "expired":
+        past = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+        ca.issue_cert("127.0.0.1", not_before=past, not_after=past + datetime.timedelta(days=1)).configure_cert(context)
+    else:
+        ca.issue_cert("kfp.example.com").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server = kfp_server(ssl_context=context)
+    proc = run_script("run_in_k8s_cluster.py", KFP_HOST=server.url, KFP_CA_BUNDLE=str(tmp_path / "ca.pem"))
+    assert_one_line_error(proc, message)
+    assert "KFP_CA_BUNDLE=path" not in proc.stderr

@@ -81,3 +81,46 @@ def test_an_oidc_token_endpoint_answering_html_is_one_line(kfp_server):
 def test_a_bad_kfp_timeout_is_one_line():
     proc = run_script("run_in_k8s_cluster.py", KFP_HOST="http://127.0.0.1:1", KFP_TIMEOUT="soon")
     assert_one_line_error(proc, "KFP_TIMEOUT='soon': give a number of seconds above 0")
+
+
+def test_a_server_that_drips_one_byte_a_second_is_given_up_at_the_deadline():
+    started = time.monotonic()
+    with odd_server("drip") as url:
+        proc = run_script("run_in_k8s_cluster.py", "--wait", KFP_HOST=url, KFP_TIMEOUT="2")
+    assert_one_line_error(proc, "did not answer within 2 s (timed out)")
+    assert time.monotonic() - started < 2 + 2 + 10  # KFP_TIMEOUT, the margin, the interpreter
+
+
+def test_a_dripping_kfp_api_call_is_given_up_at_the_deadline(kfp_server):
+    # The health check is quick; the API call after it drips (kfp's own client, bounded by the seam).
+    from utils.kfp_seams.rest_client import bounded_requests
+
+    with odd_server("drip") as url, bounded_requests(1.0, margin=1.0):
+        from kfp_server_api import ApiClient, Configuration
+
+        client = ApiClient(Configuration(host=url))
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            client.call_api("/apis/v2beta1/runs", "GET", response_type="object")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "bundle", "message"),
+    [
+        ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired", True, "has expired"),
+        ("certificate verify failed: Hostname mismatch, certificate is not valid for 'x'", True, "another host name"),
+        ("certificate verify failed: unable to get local issuer certificate", True, "not signed by the CA in"),
+        ("certificate verify failed: unable to get local issuer certificate", False, "give its CA with KFP_CA_BUNDLE"),
+    ],
+)
+def test_a_tls_failure_says_which(text, bundle, message):
+    error = requests.exceptions.SSLError(text)
+    assert message in network_error("https://kfp.example.com/x", error, ca_bundle=bundle)
+
+
+def test_an_error_that_quotes_a_header_is_never_echoed():
+    error = requests.exceptions.InvalidHeader("Invalid return character in header value: 'Bearer s3cret\\nx'")
+    line = network_error("https://user:pa55@kfp.example.com/x", error)
+    assert "s3cret" not in line and "Bearer" not in line and "pa55" not in line
+    assert line == "cannot reach kfp.example.com: InvalidHeader"

@@ -17,6 +17,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _answer(self) -> None:
+        if self.mode == "drip":
+            # Headers at once, then the body one byte a second: every read is quick, the whole never.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(120):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+            return
         if self.mode == "stall" and self.path.endswith("/healthz"):
             body, kind = json.dumps({"commit_sha": "x", "tag_name": "2.5.0", "multi_user": False}), "application/json"
         elif self.mode == "stall":
@@ -36,7 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def odd_server(mode: str) -> Iterator[str]:
-    """A server on 127.0.0.1 answering ``html`` to everything, or (``stall``) only its health check."""
+    """A server on 127.0.0.1 answering ``html`` to everything, (``stall``) only its health check, or
+    (``drip``) everything one byte a second."""
     handler = type("Handler", (_Handler,), {"mode": mode})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
