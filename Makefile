@@ -6,11 +6,23 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-PKG := $(ROOT)/pipe-fiction-codebase
 PIPE := $(ROOT)/pipelines
 
+# What users type is data. Make would expand a "$(...)" inside a command-line or environment
+# variable wherever it is referenced or exported, so each user variable is replaced first by its
+# raw text ($(value ...), kept as a simple variable: never expanded again), and reaches the
+# scripts through the environment, where the shell passes "$$VAR" on as one word (never as shell
+# text); ARGS is split by the scripts themselves, with shell quoting rules (utils/common/settings.py).
+USER_VARIABLES := ARGS TASK PIPELINE PORT NAME RUN_ID DEBUGGER TIMEOUT IMAGE PIPELINE_YAML BASE_IMAGE \
+	EXTRA_CA_BUNDLE KFP_VERSION PYTEST_ARGS UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE
+$(foreach name,$(USER_VARIABLES),$(eval override $(name) := $$(value $(name))))
+
+PKG_DEFAULT := $(ROOT)/pipe-fiction-codebase
+override PKG := $(or $(PKG),$(PKG_DEFAULT))
 # uv from PATH, else bootstrapped into a git-ignored venv (a system Python may refuse pip, PEP 668).
-UV ?= $(or $(shell command -v uv 2>/dev/null),$(ROOT)/.tools/bin/uv)
+UV_BOOTSTRAP := $(ROOT)/.tools/bin/uv
+override UV := $(or $(UV),$(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP))
+UV_DEP := $(filter $(UV_BOOTSTRAP),$(UV))
 # uv trusts its bundled Mozilla roots by default, so behind a TLS-intercepting proxy (whose CA the
 # machine's own store holds) its first download fails. The system store works with or without a
 # proxy. UV_SYSTEM_CERTS is uv >= 0.13's name, UV_NATIVE_TLS the older one's.
@@ -20,50 +32,40 @@ export UV_NATIVE_TLS ?= 1
 SYSTEM_CA_BUNDLE := $(firstword $(wildcard /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem))
 PIP_TLS := $(if $(PIP_CERT),,$(if $(SYSTEM_CA_BUNDLE),--cert $(SYSTEM_CA_BUNDLE)))
 
+# KFP_VERSION=2.7.0 runs the pipelines side against another kfp, in its own venv beside .venv. It
+# becomes part of paths in the recipes, so it may hold only what a version number holds.
+VERSION_CHARACTERS := 0 1 2 3 4 5 6 7 8 9 . a b c d e f g h i j k l m n o p q r s t u v w x y z + -
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+ifneq ($(strip $(call without,$(KFP_VERSION),$(VERSION_CHARACTERS))),)
+$(error KFP_VERSION must be a version number, such as KFP_VERSION=2.7.0)
+endif
 # Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (common), every task
 # would otherwise recompile kfp and pandas from source, about a second per task.
-# KFP_VERSION=2.7.0 runs the pipelines side against another kfp, in its own venv beside .venv.
-KFP_VERSION ?=
 PIPE_VENV := $(if $(KFP_VERSION),.venv-kfp-$(KFP_VERSION),.venv)
 PY := $(PIPE)/$(PIPE_VENV)/bin/python
-PKG_PY := $(PKG)/.venv/bin/python
 
 # The image: kfp and debugpy at the pipelines lock's versions (or KFP_VERSION), so the image and
 # the venv that compiles the components always agree. Its tag carries a fingerprint of what it is
 # built from (utils/image/tag.py): a changed package means a new tag, so a missing tag means
 # "build", and a present one "up to date". IMAGE=name:tag is used as given; IMAGE=registry/name
-# gets the fingerprinted tag. Recipes ask image_tag.py (reading the environment, not a command line).
+# gets the fingerprinted tag. Recipes ask utils/image/tag.py, which reads the environment.
 lock_version = $(shell grep -A1 '^name = "$(1)"$$' $(PIPE)/uv.lock | sed -n 's/^version = "\(.*\)"$$/\1/p')
 IMAGE_KFP := $(or $(KFP_VERSION),$(call lock_version,kfp))
 DEBUGPY_VERSION := $(call lock_version,debugpy)
-IMAGE ?= $(PIPE_FICTION_IMAGE)
-BASE_IMAGE ?= python:3.12-slim
-EXTRA_CA_BUNDLE ?=
-export PIPE_FICTION_IMAGE := $(IMAGE)
-export KFP_VERSION BASE_IMAGE EXTRA_CA_BUNDLE
+override IMAGE := $(or $(IMAGE),$(PIPE_FICTION_IMAGE))
+override PIPE_FICTION_IMAGE := $(IMAGE)
+# PIPELINE=module[:function] runs another pipeline than pipeline.py's (e.g. examples.control_flow).
+override PIPELINE := $(or $(PIPELINE),$(PIPE_FICTION_PIPELINE))
+override PIPE_FICTION_PIPELINE := $(PIPELINE)
+# Debugging: TASK is a task's name in the pipeline (`make tasks` lists them).
+override PORT := $(or $(PORT),5678)
+export ARGS TASK PORT NAME RUN_ID DEBUGGER TIMEOUT PIPELINE_YAML BASE_IMAGE EXTRA_CA_BUNDLE KFP_VERSION PYTEST_ARGS \
+	UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE
 IMAGE_NAME = cd $(PIPE) && python3 -m utils.image.tag
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
-
-PIPELINE_YAML ?=
-export PIPELINE_YAML
-# PIPELINE=module[:function] runs another pipeline than pipeline.py's (e.g. examples.control_flow).
-PIPELINE ?= $(PIPE_FICTION_PIPELINE)
-export PIPE_FICTION_PIPELINE := $(PIPELINE)
-# Debugging: TASK is a task's name in the pipeline (`make tasks` lists them).
-TASK ?=
-PORT ?= 5678
-RUN_ID ?=
-DEBUGGER ?=
-TIMEOUT ?=
-ARGS ?=
-# What users type reaches the scripts as environment variables, expanded by the shell as data
-# (never parsed as shell text): "$$TASK" is one word; ARGS is split by the scripts themselves,
-# with shell quoting rules, in utils/common/settings.py.
-export TASK PORT RUN_ID DEBUGGER TIMEOUT ARGS
 DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
 LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline.discovery
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
-PYTEST_ARGS ?=
 
 .PHONY: screenshot runs push-image test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
 
@@ -72,20 +74,20 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 	@echo "Variables: ARGS='--help' (script arguments), PIPELINE=examples.control_flow, TASK=, PORT=, KFP_VERSION=2.7.0, IMAGE="
 
-$(ROOT)/.tools/bin/uv:
+$(UV_BOOTSTRAP):
 	@echo "uv not found: installing it into .tools/ (no system-wide install)"
 	python3 -m venv $(ROOT)/.tools
 	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check $(PIP_TLS) uv
 
-$(PKG)/.venv/.synced: $(UV) $(PKG)/pyproject.toml $(PKG)/uv.lock
-	@echo "Setting up $(notdir $(PKG))/.venv: uv sync, then compiling bytecode (some seconds the first time)"
-	cd $(PKG) && $(UV) sync --locked --compile-bytecode
-	@touch $@
+$(PKG)/.venv/.synced: $(UV_DEP) $(PKG)/pyproject.toml $(PKG)/uv.lock
+	@echo "Setting up $$(basename "$$PKG")/.venv: uv sync, then compiling bytecode (some seconds the first time)"
+	cd "$$PKG" && "$$UV" sync --locked --compile-bytecode
+	@touch "$$PKG/.venv/.synced"
 
-$(PIPE)/$(PIPE_VENV)/.synced: $(UV) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
+$(PIPE)/$(PIPE_VENV)/.synced: $(UV_DEP) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
 	@echo "Setting up pipelines/$(PIPE_VENV): uv sync, then compiling bytecode (about 10 s the first time)"
-	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) $(UV) sync --locked --compile-bytecode
-	$(if $(KFP_VERSION),cd $(PIPE) && $(UV) pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$(KFP_VERSION)")
+	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) "$$UV" sync --locked --compile-bytecode
+	$(if $(KFP_VERSION),cd $(PIPE) && "$$UV" pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$$KFP_VERSION")
 	@touch $@
 
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
@@ -97,11 +99,11 @@ build-image: ## Build the task image, tagged <version>-<fingerprint> and <versio
 	@$(DOCKER_UP)
 	@image="$$($(IMAGE_NAME))"; moving="$$($(IMAGE_NAME) --moving)"; echo "Building $$image"; \
 	docker build --force-rm --tag "$$image" $$([ "$$moving" = "$$image" ] || echo --tag "$$moving") \
-		--build-arg BASE_IMAGE="$$BASE_IMAGE" \
+		$${BASE_IMAGE:+--build-arg BASE_IMAGE="$$BASE_IMAGE"} \
 		--build-arg KFP_VERSION=$(IMAGE_KFP) \
 		--build-arg DEBUGPY_VERSION=$(DEBUGPY_VERSION) \
 		$${EXTRA_CA_BUNDLE:+--build-arg EXTRA_CA_CERTS="$$(cat "$$EXTRA_CA_BUNDLE")"} \
-		$(PKG)
+		"$$PKG"
 
 # Builds exactly when the image of the working tree's fingerprint is missing: never a stale image.
 image-present:
@@ -137,17 +139,17 @@ debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waitin
 test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
 
 test-package: $(PKG)/.venv/.synced ## Run the ML package's unit tests
-	cd $(PKG) && $(PKG_PY) -m pytest $(PYTEST_ARGS)
+	cd "$$PKG" && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" "$$PKG/.venv/bin/python" -m pytest
 
 test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and runner tests
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory build-image; \
 	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
-	cd $(PIPE) && $(PY) -m pytest $(PYTEST_ARGS)
+	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest
 
 test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tests (with KFP_VERSION=x.y.z: on that kfp)
 	@$(DOCKER_UP)
 	@$(MAKE) --no-print-directory build-image
-	cd $(PIPE) && $(PY) -m pytest -m docker $(PYTEST_ARGS)
+	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest -m docker
 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
 	cd $(PIPE) && $(PY) -m utils.dev.bench
@@ -170,11 +172,9 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 	$(NEED_TASK)
 	cd $(PIPE) && exec $(PY) debug_in_k8s_cluster.py --run-id "$$RUN_ID" --task "$$TASK" --port "$$PORT"
 
-# NAME reaches the script as an environment variable, never as shell text: make exports
-# command-line variables, and "$$NAME" is expanded by the shell as one word.
-rename: $(UV) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
+rename: $(UV_DEP) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
 	@test -n "$${NAME:-}" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
-	cd $(PIPE) && python3 -m utils.dev.rename --uv $(UV) -- "$$NAME"
+	cd $(PIPE) && python3 -m utils.dev.rename --uv "$$UV" -- "$$NAME"
 
 # The venvs' bytecode is compiled at install time and stays: deleting it would make every task
 # recompile kfp and pandas (their .synced markers would still say "done").
@@ -184,4 +184,4 @@ clean: ## Remove run outputs, the task cache, compiled YAML and caches (not the 
 		-type d \( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache \) -prune -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtual environments and the bootstrapped uv
-	rm -rf $(PKG)/.venv $(PIPE)/.venv $(PIPE)/.venv-kfp-* $(ROOT)/.tools
+	rm -rf "$$PKG/.venv" $(PIPE)/.venv $(PIPE)/.venv-kfp-* $(ROOT)/.tools

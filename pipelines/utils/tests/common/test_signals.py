@@ -97,3 +97,42 @@ def test_sigterm_to_make_reaches_the_run_and_removes_its_container(tmp_path, doc
             make.kill()
     assert make.returncode != 0
     assert wait_until(lambda: not task_containers(docker_engine, task_image()) - before, 30)
+
+
+@pytest.mark.parametrize(
+    ("signum", "to_group", "stops"),
+    [
+        (signal.SIGTERM, False, True),
+        (signal.SIGINT, True, True),
+        (signal.SIGHUP, True, True),
+        (signal.SIGINT, False, False),
+    ],
+    ids=["TERM-to-make", "INT-to-group", "HUP-to-group", "INT-to-make-alone"],
+)  # fmt: skip
+def test_which_signals_sent_to_make_reach_the_run_as_the_readme_says(tmp_path, signum, to_group, stops):
+    import os
+
+    from utils.testing.repo_copies import clean_env
+
+    port = free_port()
+    env = clean_env(PIPE_FICTION_OUTPUTS=str(tmp_path), PIPE_FICTION_PIPELINE="utils.tests.fixtures.pipelines")
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "debug-subproc", f"TASK={FIRST_TASK}", f"PORT={port}", "TIMEOUT=60"],
+        cwd=PIPELINES_DIR.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        for line in make.stdout:
+            if WAITING in line:
+                break
+        (os.killpg if to_group else os.kill)(make.pid, signum)
+        if stops:
+            make.wait(30)
+            assert wait_until(lambda: port_is_free(port), 10), "the task still holds its debug port"
+        else:
+            time.sleep(2)
+            assert make.poll() is None and not port_is_free(port), "make passed the signal on after all"
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGTERM)
+            make.wait(30)
