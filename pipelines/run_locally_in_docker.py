@@ -19,6 +19,7 @@ from utils.common.cli import run_cli
 from utils.debugging.options import add_debug_arguments, debug_environment, log_debug_target
 from utils.docker.containers import check_image_present, check_ports_free, docker_client
 from utils.docker.runner import docker_runner
+from utils.image.tag import is_fingerprinted
 from utils.image.task_image import task_image
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
 from utils.local.run import format_run, run_pipeline
@@ -72,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     # The debugged task listens on the same port number inside its container.
     ports = {f"{args.debug_port}/tcp": (address, args.debug_port)} if debug_env else None
     image = task_image()
-    check_image_present(docker_client(), image)
+    image_id = check_image_present(docker_client(), image)
     check_ports_free(ports)
     extra: dict[str, str] = {"network_mode": "none"} if args.no_network else {}
     environment = task_environment(args.env, debug_env)
-    reuse = reuse_options(args, pipeline, environment)
+    # A tag of the user's own may be rebuilt under the same name: its content then keys the tasks.
+    reuse = reuse_options(args, pipeline, environment, args.data_dir, None if is_fingerprinted(image) else image_id)
     runner = docker_runner(
         ports=ports,
         environment=environment,

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = checked_arguments(pipeline, args)
     debug_env = debug_environment(args, pipeline)
     task_env = env_pairs(args.env)
-    reuse = reuse_options(args, pipeline, task_env)
+    reuse = reuse_options(args, pipeline, task_env, settings.data_dir())
     # Tasks inherit this environment: their own prints then reach the terminal as they happen.
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     os.environ.update(task_env)

@@ -28,12 +28,12 @@ def docker_client() -> Any:
     return client
 
 
-def check_image_present(client: Any, image: str) -> None:
-    """Raises DockerError, saying how to build it, if the image is not on this machine."""
+def check_image_present(client: Any, image: str) -> str:
+    """The image's content id; raises DockerError, saying how to build it, if it is not on this machine."""
     import docker
 
     try:
-        client.images.get(image)
+        return client.images.get(image).id
     except docker.errors.ImageNotFound:
         raise DockerError(f"image '{image}' not found: build it with 'make build-image'") from None
 

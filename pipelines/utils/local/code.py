@@ -1,15 +1,25 @@
 """Which of your code a task runs, and a fingerprint of it: the key to reusing a task locally.
 
 A lightweight component ships its function's source in its command, and the imports in that
-source name the modules it runs. Those that are yours (neither the standard library nor an
-installed distribution: the editable package, ``pipelines/`` modules) are followed through
-their own imports, statically, inside your code only. The fingerprint hashes those files with
-the locks that pin everything else, so editing one module changes the key of exactly the
-tasks that import it, and a change to a lock changes every key.
+source name the code it runs. Those that are yours (neither the standard library nor an installed
+distribution: the editable package, ``pipelines/`` modules) are followed statically, inside your
+code only, **by the names a task uses**:
 
-What static reading cannot see: modules imported by a computed name (``importlib.import_module``
-with a variable) and files a task reads at run time; keep those out of ``__init__.py``, or
-pass them as inputs, so that a change to them reaches the key.
+- ``from pkg.models import train`` depends on ``pkg/models.py`` (and on what it imports, by the
+  same rule), and on ``pkg/__init__.py``, which runs first, but not on the siblings that
+  ``__init__.py`` imports: a package that re-exports its modules (``from .models import *``)
+  makes ``from pkg import train`` depend on ``models.py`` only, the module that defines ``train``.
+- ``import pkg.models`` and a name a module defines itself depend on that whole module.
+- ``importlib.import_module("pkg.x")`` and ``__import__("pkg.x")`` with a literal name count.
+- Relative imports resolve in packages with and without ``__init__.py`` (namespace packages).
+
+The fingerprint hashes those files with the locks that pin everything else, so editing one
+module changes the key of exactly the tasks that use it, and a change to a lock every key.
+
+What static reading cannot see: a module imported by a computed name, what a sibling module
+does when imported (side effects at import time), names made at run time (``globals()``, a
+module ``__getattr__``: such a name counts as the whole module) and files read at run time;
+pass such files as inputs, or use ``--rerun``.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import importlib.util
 import sys
 import sysconfig
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from utils.common.paths import PIPELINES_DIR, codebase
@@ -47,28 +58,6 @@ def python_sources(command: Iterable[str]) -> list[str]:
         if any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for node in tree.body):
             sources.append(item)
     return sources
-
-
-def imported_modules(tree: ast.AST, package: str = "") -> set[str]:
-    """Absolute names of the modules an AST imports, at any depth; ``from a import b`` gives ``a`` and ``a.b``.
-
-    Args:
-        tree: A parsed module.
-        package: The package the module belongs to, for relative imports.
-    """
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.split(".")[: len(package.split(".")) - node.level + 1] if package else []
-                base = ".".join([*parent, base] if base else parent)
-            if base:
-                names.add(base)
-                names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-    return names
 
 
 def is_yours(path: Path) -> bool:
@@ -126,28 +115,188 @@ def module_files(name: str) -> list[Path]:
     return files
 
 
-def _package_of(path: Path) -> str:
-    """The dotted package a file belongs to, from the ``__init__.py`` files above it."""
-    parts: list[str] = []
-    folder = path.parent
-    while (folder / "__init__.py").is_file():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+@dataclass
+class _Module:
+    """One of your modules, parsed: what it defines and how it imports."""
+
+    name: str
+    path: Path
+    tree: ast.Module
+    is_package: bool
+
+    @property
+    def package(self) -> str:
+        """The package its relative imports start from."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    @functools.cached_property
+    def defines(self) -> set[str]:
+        """The names its own top-level code binds (functions, classes, assignments)."""
+        found: set[str] = set()
+        for node in self.tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                found.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                found |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+        return found
+
+
+def _absolute(module: str | None, level: int, package: str) -> str:
+    """The absolute module name of ``from <dots><module> import ...`` in ``package``."""
+    if not level:
+        return module or ""
+    parts = package.split(".") if package else []
+    base = parts[: len(parts) - level + 1] if level <= len(parts) + 1 else []
+    return ".".join([*base, module] if module else base)
+
+
+def _literal_imports(tree: ast.AST) -> list[str]:
+    """Module names given as literals to ``importlib.import_module`` or ``__import__``."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        function = node.func
+        name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+        first = node.args[0]
+        if name in ("import_module", "__import__") and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.append(first.value)
+    return found
+
+
+class _CodeReader:
+    """Follows what a source uses through your modules, module by module and name by name."""
+
+    def __init__(self) -> None:
+        self.files: set[Path] = set()
+        self._modules: dict[str, _Module | None] = {}
+        self._done: set[tuple[str, str]] = set()
+
+    def module(self, name: str) -> _Module | None:
+        """Your module (or package) of that name, parsed; None if it is not yours, or is a namespace package."""
+        if name not in self._modules:
+            files = module_files(name)
+            last = name.rpartition(".")[2]
+            found = None
+            if files:
+                path = files[-1]
+                is_package = path.name == "__init__.py" and path.parent.name == last
+                if is_package or path.name == f"{last}.py":
+                    found = _Module(name, path, ast.parse(path.read_bytes(), filename=str(path)), is_package)
+            self._modules[name] = found
+        return self._modules[name]
+
+    def is_module(self, name: str) -> bool:
+        """Whether ``name`` is one of your modules or packages (namespace packages too)."""
+        top, *rest = name.split(".")
+        folders = _top_level(top)
+        if not folders or not is_yours(folders[0]):
+            return False
+        for index, part in enumerate(rest):
+            if any((f / f"{part}.py").is_file() for f in folders):
+                return index == len(rest) - 1
+            folders = tuple(f / part for f in folders if (f / part).is_dir())
+            if not folders:
+                return False
+        return True
+
+    def source(self, tree: ast.AST, package: str = "") -> None:
+        """Follows everything a piece of code (a component body, a module) imports."""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.whole(alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(node.module, node.level, package)
+                for alias in node.names:
+                    if alias.name == "*":
+                        self.whole(base)
+                    else:
+                        self.name(base, alias.name)
+        for name in _literal_imports(tree):
+            self.whole(name)
+
+    def whole(self, name: str) -> None:
+        """Depends on a whole module: the packages above it run first (their files only), then it."""
+        if ("*", name) in self._done or not name:
+            return
+        self._done.add(("*", name))
+        parts = name.split(".")
+        for depth in range(1, len(parts)):
+            self._file_of(".".join(parts[:depth]))
+        found = self.module(name)
+        if found is not None:
+            self.files.add(found.path)
+            self.source(found.tree, found.package)
+
+    def _file_of(self, name: str) -> None:
+        found = self.module(name)
+        if found is not None:
+            self.files.add(found.path)
+
+    def name(self, module: str, attribute: str) -> None:
+        """Depends on what defines ``module.attribute``: a submodule, the module, or what it re-exports it from."""
+        if (module, attribute) in self._done or not module:
+            return
+        self._done.add((module, attribute))
+        if self.is_module(f"{module}.{attribute}"):
+            self.whole(f"{module}.{attribute}")
+            return
+        found = self.module(module)
+        if found is None:
+            self.whole(module)  # not yours, or a namespace package: nothing more to see
+            return
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            self._file_of(".".join(parts[:depth]))
+        if attribute in found.defines:
+            self.whole(module)
+            return
+        source = self._reexported_from(found, attribute)
+        if source is None:
+            self.whole(module)  # made at run time, or not found: the whole module, to be safe
+        elif source[1] is None:
+            self.whole(source[0])
+        else:
+            self.name(*source)
+
+    def _reexported_from(self, module: _Module, attribute: str) -> tuple[str, str | None] | None:
+        """Where a module takes a name it does not define: ``(module, name)``, or ``(module, None)`` for a whole one.
+
+        ``from x import name`` and ``from x import *`` (where ``x`` has the name) re-export a name;
+        ``import x.y as name`` binds a whole module to it.
+        """
+        stars = []
+        for node in module.tree.body:
+            if isinstance(node, ast.ImportFrom):
+                base = _absolute(node.module, node.level, module.package)
+                for alias in node.names:
+                    if alias.name == "*":
+                        stars.append(base)
+                    elif (alias.asname or alias.name) == attribute:
+                        return base, alias.name
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname == attribute:
+                        return alias.name, None
+                    if alias.asname is None and alias.name.partition(".")[0] == attribute:
+                        return attribute, None
+        for base in stars:
+            star = self.module(base)
+            if star is None or attribute in star.defines or self.is_module(f"{base}.{attribute}"):
+                return base, attribute
+            if self._reexported_from(star, attribute) is not None:
+                return base, attribute
+        return None
 
 
 def user_files(sources: Iterable[str]) -> set[Path]:
-    """Your files the given sources run: their imports, followed through your own modules."""
-    pending = [(ast.parse(source), "") for source in sources]
-    seen: set[Path] = set()
-    while pending:
-        tree, package = pending.pop()
-        for name in imported_modules(tree, package):
-            for path in module_files(name):
-                if path not in seen:
-                    seen.add(path)
-                    pending.append((ast.parse(path.read_bytes(), filename=str(path)), _package_of(path)))
-    return seen
+    """Your files the given sources run: what they use, followed through your own modules by name."""
+    reader = _CodeReader()
+    for source in sources:
+        reader.source(ast.parse(source))
+    return reader.files
 
 
 def environment_files(files: Iterable[Path] = ()) -> set[Path]:

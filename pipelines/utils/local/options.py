@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from utils.common.errors import PipeFictionError
-from utils.local.reuse import ReuseOptions
+from utils.local.reuse import ReuseOptions, folder_stamp
 from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
 
@@ -40,7 +41,11 @@ def env_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 def reuse_options(
-    args: argparse.Namespace, pipeline: Pipeline, environment: dict[str, str] | None = None
+    args: argparse.Namespace,
+    pipeline: Pipeline,
+    environment: dict[str, str] | None = None,
+    data_dir: Path | None = None,
+    image_id: str | None = None,
 ) -> ReuseOptions:
     """The reuse options of a run from its script's arguments (``--debug`` tasks always run).
 
@@ -48,6 +53,8 @@ def reuse_options(
         args: The script's arguments (``--rerun``, ``--no-cache``, ``--debug``).
         pipeline: The ``@dsl.pipeline`` being run.
         environment: The variables the script sets in every task.
+        data_dir: The data folder the tasks see (its path and its files' state go into the keys).
+        image_id: The task image's content id, where its tag is not a fingerprint.
 
     Raises:
         UnknownTaskError: If ``--rerun`` or ``--debug`` names a task the pipeline does not have.
@@ -56,4 +63,5 @@ def reuse_options(
     named = graph.find_all([*args.rerun, *getattr(args, "debug", [])])
     forced = frozenset(node.component for node in graph.downstream(named))
     keyed = {k: v for k, v in (environment or {}).items() if not k.startswith(_NOT_KEYED)}
-    return ReuseOptions(enabled=not args.no_cache, forced=forced, environment=keyed)
+    inputs = {"DATA_DIR": folder_stamp(data_dir)} if data_dir is not None else {}
+    return ReuseOptions(not args.no_cache, forced, keyed, inputs, image_id)

@@ -12,9 +12,12 @@ debugged task, and what depends on them) miss the cache, run, and refresh their 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import inspect
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import kfp
@@ -25,7 +28,9 @@ from utils.image.tag import without_fingerprint
 from utils.kfp_seams.local_run import RunHooks, TaskRun
 from utils.local.code import task_fingerprint
 
+# Names in the key only (no task sees them): the code, the runner, the run's inputs, the image's content.
 CODE_VARIABLE, RUNNER_VARIABLE = "PIPE_FICTION_CODE", "PIPE_FICTION_RUNNER"
+INPUT_PREFIX, IMAGE_ID_VARIABLE = "PIPE_FICTION_INPUT_", "PIPE_FICTION_IMAGE_ID"
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,36 @@ class ReuseOptions:
         enabled: Reuse unchanged tasks (``--no-cache`` turns it off).
         forced: Components that run whatever the cache holds.
         environment: Variables every task gets from the run script (part of each key).
+        inputs: What else a run hands its tasks that changes what they read (the data folder,
+            its files' state), by name; part of each key.
+        image_id: The content id of a task image whose tag is not fingerprinted (``IMAGE=name:tag``),
+            so that a rebuild under the same tag is never served an older result.
     """
 
     enabled: bool = True
     forced: frozenset[str] = frozenset()
     environment: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    image_id: str | None = None
+
+
+def folder_stamp(folder: Path, limit: int = 20_000) -> str:
+    """A folder's path and the state of its files (names, sizes, modification times), hashed.
+
+    A task that reads a file of it then reruns when the file changes. Past ``limit`` files, the
+    rest count by their number only.
+    """
+    digest = hashlib.sha256(str(folder).encode() + b"\0")
+    count = 0
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        count += 1
+        if count > limit:
+            continue
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            digest.update(f"{path.relative_to(folder)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    digest.update(str(count).encode())
+    return f"{folder} {digest.hexdigest()[:16]}"
 
 
 def supported() -> bool:
@@ -78,6 +108,9 @@ class TaskReuse(RunHooks):
         self, task: TaskRun | None, image: str, env: dict[str, str], command: list[str]
     ) -> tuple[str, dict]:
         env = {**env, **self._options.environment, RUNNER_VARIABLE: self._runner}
+        env.update({f"{INPUT_PREFIX}{name}": value for name, value in self._options.inputs.items()})
+        if self._options.image_id:
+            env[IMAGE_ID_VARIABLE] = self._options.image_id
         key = tuple(command)
         with self._lock:
             if key not in self._fingerprints:

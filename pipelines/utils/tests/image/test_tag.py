@@ -78,6 +78,28 @@ def test_fingerprint_ignores_what_never_reaches_the_image(codebase_copy):
     assert image_tag.fingerprint(folder=codebase_copy) == before
 
 
+def test_fingerprint_changes_with_the_base_image_and_the_extra_ca_bundle(codebase_copy, tmp_path):
+    bundle = tmp_path / "proxy-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    plain = image_tag.fingerprint(folder=codebase_copy, env={})
+    other_base = image_tag.fingerprint(folder=codebase_copy, env={"BASE_IMAGE": "python:3.11-slim"})
+    with_ca = image_tag.fingerprint(folder=codebase_copy, env={"EXTRA_CA_BUNDLE": str(bundle)})
+    bundle.write_text(bundle.read_text() + "# another CA\n")
+    other_ca = image_tag.fingerprint(folder=codebase_copy, env={"EXTRA_CA_BUNDLE": str(bundle)})
+    assert len({plain, other_base, with_ca, other_ca}) == 4
+    # The Dockerfile's own default base counts as that base, given or not.
+    default = image_tag.default_base_image(codebase_copy)
+    assert image_tag.fingerprint(folder=codebase_copy, env={"BASE_IMAGE": default}) == plain
+
+
+def test_fingerprint_covers_a_nested_tests_folder_that_the_image_receives(codebase_copy):
+    before = image_tag.fingerprint(folder=codebase_copy)
+    nested = package_module(codebase_copy).parent / "tests"
+    nested.mkdir(exist_ok=True)
+    (nested / "test_inside.py").write_text("def test_y(): pass\n")  # COPY pipe_fiction/ takes it along
+    assert image_tag.fingerprint(folder=codebase_copy) != before
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

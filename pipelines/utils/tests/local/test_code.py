@@ -94,3 +94,56 @@ def test_a_change_to_the_lock_beside_your_code_changes_every_key(package):
 
 def test_a_task_without_python_source_has_no_code_fingerprint():
     assert task_fingerprint(["sh", "-c", "wc -l < $0", "file"]) is None
+
+
+@pytest.fixture
+def reexporting(tmp_path, monkeypatch):
+    """``shop``: an ``__init__`` re-exporting every module, as many packages do; ``ns``: no ``__init__`` at all."""
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "src2",
+        {
+            "shop/__init__.py": "from .models import *\nfrom .report import *\nfrom shop import units as u\n",
+            "shop/models.py": "from .units import scale\n\ndef train(x):\n    return scale(x)\n",
+            "shop/report.py": "def render(x):\n    return str(x)\n",
+            "shop/units.py": "def scale(x):\n    return 2 * x\n",
+            "shop/late.py": "VALUE = 1\n",
+            "ns/part.py": "from .helper import help_me\n",
+            "ns/helper.py": "def help_me():\n    return 1\n",
+        },
+    )
+
+
+def test_a_name_from_a_re_exporting_package_depends_on_the_module_that_defines_it_only(reexporting):
+    found = user_files(python_sources(command("from shop import train")))
+    assert names(found, reexporting) == ["shop/__init__.py", "shop/models.py", "shop/units.py"]
+    assert names(user_files(python_sources(command("from shop import render"))), reexporting) == [
+        "shop/__init__.py",
+        "shop/report.py",
+    ]
+
+
+def test_an_edit_to_a_sibling_module_leaves_a_task_using_another_name_alone(reexporting):
+    trains, renders = command("from shop import train"), command("from shop import render")
+    before = task_fingerprint(trains), task_fingerprint(renders)
+    (reexporting / "shop" / "report.py").write_text("def render(x):\n    return repr(x)\n")
+    assert task_fingerprint(trains) == before[0] and task_fingerprint(renders) != before[1]
+
+
+def test_an_aliased_module_and_a_whole_import_count_whole(reexporting):
+    assert "shop/units.py" in names(user_files(python_sources(command("from shop import u"))), reexporting)
+    found = names(user_files(python_sources(command("import shop.report"))), reexporting)
+    assert found == ["shop/__init__.py", "shop/report.py"]
+
+
+@pytest.mark.parametrize(
+    "imports",
+    ['importlib.import_module("shop.late")', '__import__("shop.late")', 'import_module("shop.late")'],
+)
+def test_a_module_imported_by_a_literal_name_counts(reexporting, imports):
+    assert "shop/late.py" in names(user_files(python_sources(command(f"import importlib\n    {imports}"))), reexporting)
+
+
+def test_relative_imports_in_a_namespace_package_are_followed(reexporting):
+    found = names(user_files(python_sources(command("from ns.part import help_me"))), reexporting)
+    assert found == ["ns/helper.py", "ns/part.py"]

@@ -34,6 +34,9 @@ def reusepkg(tmp_path, monkeypatch):
             "reusepkg/first.py": "def make(count):\n    return 'word\\n' * count\n",
             "reusepkg/second.py": "from reusepkg.helpers import loud\n\ndef shout(text):\n    return loud(text)\n",
             "reusepkg/helpers.py": "def loud(text):\n    return text.upper().strip()\n",
+            "reusepkg/dynamic.py": "VALUE = 'one'\n",
+            "nsreuse/part.py": "from .inner import value\n",
+            "nsreuse/inner.py": "def value():\n    return 'first'\n",
             "uv.lock": "version = 1\n",
         },
     )
@@ -168,3 +171,46 @@ def test_a_debugged_task_and_its_dependents_always_run_but_its_upstream_may_be_r
     assert reuse_options(args, two_steps).forced == {"comp-second-step"}
     args.debug = [FIRST]
     assert reuse_options(args, two_steps).forced == {"comp-first-step", "comp-second-step"}
+
+
+def run_one(pipeline, tmp_path, **options):
+    """One local run of ``pipeline`` (no arguments) in subprocesses; returns its outcomes and output."""
+    args = argparse.Namespace(rerun=[], no_cache=False, debug=[])
+    reuse = reuse_options(args, pipeline, {}, **options)
+    result = run_pipeline(pipeline, local.SubprocessRunner(use_venv=False), tmp_path / "outputs", {}, reuse=reuse)
+    return {record.name: record.outcome for record in result.tasks}, result.outputs["Output"]
+
+
+@needs_cache
+def test_an_edit_to_a_module_loaded_by_a_literal_name_or_in_a_namespace_package_reruns_with_the_new_value(
+    tmp_path, reusepkg
+):
+    from utils.tests.fixtures.reuse_pipeline import dynamic_pipeline
+
+    assert run_one(dynamic_pipeline, tmp_path) == ({"dynamic-step": "ran"}, "one-first")
+    assert run_one(dynamic_pipeline, tmp_path) == ({"dynamic-step": "reused"}, "one-first")
+    (reusepkg / "reusepkg" / "dynamic.py").write_text("VALUE = 'two'\n")
+    assert run_one(dynamic_pipeline, tmp_path) == ({"dynamic-step": "ran"}, "two-first")
+    (reusepkg / "nsreuse" / "inner.py").write_text("def value():\n    return 'second'\n")
+    assert run_one(dynamic_pipeline, tmp_path) == ({"dynamic-step": "ran"}, "two-second")
+
+
+@needs_cache
+def test_another_data_folder_or_an_edited_data_file_reruns_the_task_that_reads_it(tmp_path, reusepkg, monkeypatch):
+    from utils.tests.fixtures.reuse_pipeline import data_pipeline
+
+    folders = {}
+    for name in ("a", "b"):
+        folders[name] = tmp_path / f"data-{name}"
+        folders[name].mkdir()
+        (folders[name] / "value.txt").write_text(f"from {name}\n")
+
+    def run_with(name):
+        monkeypatch.setenv("PIPE_FICTION_DATA_DIR", str(folders[name]))
+        return run_one(data_pipeline, tmp_path, data_dir=folders[name])
+
+    assert run_with("a") == ({"data-step": "ran"}, "from a")
+    assert run_with("b") == ({"data-step": "ran"}, "from b")
+    assert run_with("a") == ({"data-step": "reused"}, "from a")
+    (folders["a"] / "value.txt").write_text("edited a\n")
+    assert run_with("a") == ({"data-step": "ran"}, "edited a")
