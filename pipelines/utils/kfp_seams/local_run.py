@@ -12,8 +12,9 @@ into the declared extension points of :class:`RunHooks`:
   are the task-level event too.
 - ``executor_input_utils.get_local_pipeline_resource_name`` names the run (its folder).
 - ``pipeline_orchestrator.log_and_maybe_raise_for_failure`` receives the failed tasks, innermost first.
-- ``LocalCache.compute_key`` and ``LocalCache.get`` (kfp >= 2.17): the run may add to a task's
-  key, and refuse a cached result (a task that must run).
+- ``LocalCache.compute_key``, ``get`` and ``put`` (kfp >= 2.17): the run may add to a task's key
+  and refuse a cached result (a task that must run); entries are read by :mod:`cache_entry`, so
+  that a corrupt one is a miss and a metadata-only output is reused.
 
 Each is a :class:`~utils.kfp_seams.seam.Seam` with its versions; the wrappers read the arguments
 they need by name through kfp's own signatures.
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from utils.kfp_seams import cache_entry
 from utils.kfp_seams.seam import Seam, arguments, call_with
 
 RAN, REUSED, FAILED = "ran", "reused", "failed"
@@ -89,9 +91,17 @@ CACHE_GET = Seam(
     since=(2, 17),
     until=None,
     parameters=("self", "key"),
-    why="a task that must run (--rerun, debugged) is never served from the cache",
+    why="a forced task is never served; a corrupt entry is a miss (kfp crashes); metadata-only outputs are reused",
 )
-SEAMS = (TASK, ATTEMPT, IMPORTER, RUN_NAME, FAIL_STACK, CACHE_KEY, CACHE_GET)
+CACHE_PUT = Seam(
+    "kfp.local.cache",
+    "LocalCache.put",
+    since=(2, 17),
+    until=None,
+    parameters=("self", "key", "outputs"),
+    why="marks the artifacts a task wrote no file for, so that their entry is not a miss",
+)
+SEAMS = (TASK, ATTEMPT, IMPORTER, RUN_NAME, FAIL_STACK, CACHE_KEY, CACHE_GET, CACHE_PUT)
 
 
 @dataclass
@@ -152,6 +162,9 @@ class RunHooks:
         """Whether the task may be served from the cache."""
         return True
 
+    def cache_unusable(self, task: TaskRun | None, entry: str, problem: str) -> None:
+        """A task's cache entry cannot be used (it is a miss); ``problem`` says why, never what it holds."""
+
 
 class Combined(RunHooks):
     """Several hooks as one: every event reaches each; keys pass through each; reuse needs all to agree."""
@@ -190,6 +203,10 @@ class Combined(RunHooks):
     def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
         return all(hooks.may_reuse(task) for hooks in self._hooks)
 
+    def cache_unusable(self, task: TaskRun | None, entry: str, problem: str) -> None:  # noqa: D102
+        for hooks in self._hooks:
+            hooks.cache_unusable(task, entry, problem)
+
 
 _current: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("pipe_fiction_task", default=None)
 
@@ -210,6 +227,7 @@ def hooked(hooks: RunHooks) -> Iterator[None]:
         FAIL_STACK: lambda original: _failing(original, hooks),
         CACHE_KEY: lambda original: _keyed(original, hooks),
         CACHE_GET: lambda original: _looked_up(original, hooks),
+        CACHE_PUT: _put_marking,
     }
     with contextlib.ExitStack() as stack:
         for seam, make in wrappers.items():
@@ -304,8 +322,26 @@ def _keyed(original: Callable[..., str], hooks: RunHooks) -> Callable[..., str]:
 
 def _looked_up(original: Callable[..., Any], hooks: RunHooks) -> Callable[..., Any]:
     def get(*args: Any, **kwargs: Any) -> Any:
-        if not hooks.may_reuse(_current.get()):
+        values = arguments(original, args, kwargs)
+        task = _current.get()
+        if not hooks.may_reuse(task):
             return None
-        return original(*args, **kwargs)
+        path = cache_entry.entry_path(values["self"].cache_root, values["key"])
+        try:
+            serialized, present = cache_entry.read(path)
+        except cache_entry.BadEntry as problem:
+            hooks.cache_unusable(task, path, str(problem))
+            return None
+        return cache_entry.outputs(serialized) if serialized is not None and present else None
 
     return get
+
+
+def _put_marking(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put(*args: Any, **kwargs: Any) -> Any:
+        values = arguments(original, args, kwargs)
+        done = original(*args, **kwargs)
+        cache_entry.mark_files_missing_at_put(cache_entry.entry_path(values["self"].cache_root, values["key"]))
+        return done
+
+    return put

@@ -22,6 +22,7 @@ from typing import Any
 
 import kfp
 from kfp import local
+from loguru import logger
 
 from utils.common import settings
 from utils.image.tag import without_fingerprint
@@ -102,6 +103,7 @@ class TaskReuse(RunHooks):
         self._options, self._runner = options, runner
         # One fingerprint per command and run: the iterations of a loop share their component's.
         self._fingerprints: dict[tuple[str, ...], str | None] = {}
+        self._told: set[str] = set()  # unusable entries already reported
         self._lock = threading.Lock()
 
     def cache_key(  # noqa: D102
@@ -123,3 +125,10 @@ class TaskReuse(RunHooks):
 
     def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
         return task is None or task.component not in self._options.forced
+
+    def cache_unusable(self, task: TaskRun | None, entry: str, problem: str) -> None:  # noqa: D102
+        with self._lock:
+            if entry in self._told:
+                return
+            self._told.add(entry)
+        logger.warning("the cached result {} {}: not reused (it is rewritten when the task succeeds)", entry, problem)

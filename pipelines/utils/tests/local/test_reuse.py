@@ -11,6 +11,7 @@ import kfp
 import pytest
 from kfp import local
 
+from utils.common import settings
 from utils.common.paths import PIPELINES_DIR
 from utils.local.options import reuse_options
 from utils.local.reuse import supported
@@ -45,7 +46,7 @@ def reusepkg(tmp_path, monkeypatch):
 def run(tmp_path, count=3, rerun=(), no_cache=False, env=None):
     """One local run in subprocesses; returns {task: outcome} and the result."""
     args = argparse.Namespace(rerun=list(rerun), no_cache=no_cache, debug=[])
-    reuse = reuse_options(args, two_steps, env or {})
+    reuse = reuse_options(args, two_steps, env or {}, settings.data_dir())  # as the script keys it
     result = run_pipeline(
         two_steps, local.SubprocessRunner(use_venv=False), tmp_path / "outputs", {"count": count}, reuse=reuse
     )
@@ -214,3 +215,43 @@ def test_another_data_folder_or_an_edited_data_file_reruns_the_task_that_reads_i
     assert run_with("a") == ({"data-step": "reused"}, "from a")
     (folders["a"] / "value.txt").write_text("edited a\n")
     assert run_with("a") == ({"data-step": "ran"}, "edited a")
+
+
+@needs_cache
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\x00\xff\xfe binary garbage", "is not JSON"),
+        (b"[1, 2, 3]", "is not a JSON object"),
+        (b'{"out": {"__kfp_artifact__": true, "uri": 5, "metadata": {}}}', "holds an artifact with a malformed uri"),
+        (b'{"out": {"__kfp_artifact_list__": true, "artifacts": "x"}}', "holds a malformed artifact list"),
+    ],
+)
+def test_a_corrupt_cache_entry_is_a_miss_said_once_and_then_rewritten(tmp_path, reusepkg, log_lines, content, problem):
+    run(tmp_path)
+    (entry,) = [p for p in (tmp_path / "local_cache").glob("*.json") if '"out"' in p.read_text()]
+    entry.write_bytes(content)
+    outcomes, result = run(tmp_path)
+    # The first step reran (its new output file reruns the second, as kfp keys artifacts by their file).
+    assert outcomes == {FIRST: "ran", SECOND: "ran"} and result.outputs["Output"] == "WORD\nWORD\nWORD"
+    said = [line for line in log_lines if str(entry) in line]
+    assert len(said) == 1 and problem in said[0]
+    assert run(tmp_path)[0] == {FIRST: "reused", SECOND: "reused"}
+
+
+@needs_cache
+def test_a_task_whose_only_output_is_metadata_is_reused_until_its_run_folder_goes(tmp_path, reusepkg):
+    from utils.tests.fixtures.reuse_pipeline import metadata_only_pipeline
+
+    def once():
+        args = argparse.Namespace(rerun=[], no_cache=False, debug=[])
+        reuse = reuse_options(args, metadata_only_pipeline, {})
+        runner = local.SubprocessRunner(use_venv=False)
+        result = run_pipeline(metadata_only_pipeline, runner, tmp_path / "outputs", {}, reuse=reuse)
+        return result.tasks[0].outcome, result
+
+    first_outcome, first = once()
+    assert first_outcome == "ran" and not (first.run_dir / "confusion" / "metrics").exists()
+    assert once()[0] == "reused"
+    shutil.rmtree(first.run_dir)
+    assert once()[0] == "ran"
