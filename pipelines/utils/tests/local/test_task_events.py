@@ -69,3 +69,31 @@ def test_a_long_log_keeps_its_head_and_tail_in_the_record_and_the_whole_on_disk(
     assert text.startswith("line 0\n") and text.endswith("line 9999\n") and len(text) < 3000
     assert "not shown: the whole log is" in text and log.cut
     assert (tmp_path / "task.log").read_text().count("\n") == 10_000
+
+
+def test_a_task_printing_50_mb_leaves_a_small_page_and_keeps_the_run_scripts_memory_bounded(tmp_path):
+    import subprocess
+    import sys
+
+    from utils.common.paths import PIPELINES_DIR
+
+    measure = (
+        "import atexit, runpy, sys\n"
+        "from resource import RUSAGE_SELF, getrusage\n"
+        "atexit.register(lambda: print('MAXRSS', getrusage(RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
+        "sys.argv = ['run_locally_in_subproc.py']\n"
+        "runpy.run_path('run_locally_in_subproc.py', run_name='__main__')\n"
+    )
+    env = {**__import__("os").environ, "PIPE_FICTION_PIPELINE": "utils.tests.fixtures.pipelines:chatter_pipeline",
+           "PIPE_FICTION_OUTPUTS": str(tmp_path / "out")}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", measure], cwd=PIPELINES_DIR, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    max_rss_mb = int(done.stderr.split("MAXRSS")[-1].split()[0]) / 1024
+    (run_dir,) = (tmp_path / "out").glob("fixture-chatter-*")
+    assert (run_dir / "index.html").stat().st_size < 2_000_000
+    assert (run_dir / "run.json").stat().st_size < 2_000_000
+    assert (run_dir / "chatter.log").stat().st_size > 50_000_000  # the whole log, beside the task's folder
+    assert max_rss_mb < 400, f"the run script grew to {max_rss_mb:.0f} MB"  # about 90 MB here (1 GB before)
+    facts = json.loads((run_dir / "run.json").read_text())
+    assert "not shown: the whole log is" in facts["tasks"][0]["log"]
