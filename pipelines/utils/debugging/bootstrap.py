@@ -111,7 +111,9 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     except ImportError:
         fail("debugpy is not installed in this task's environment (bake it into the image)")
     try:
-        debugpy.listen((host, port))
+        # The adapter in this process: a client that drops before it is set up can attach again
+        # (a separate adapter process would keep waiting for the first one).
+        debugpy.listen((host, port), in_process_debug_adapter=True)
     except Exception as error:
         fail(f"cannot listen on port {port}: {error}")
     announce("debugpy")
@@ -125,4 +127,52 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     if not debugpy.is_client_connected():
         fail(f"no debugger attached on port {port} within {timeout:g} s")
     print(f"[pipe-fiction] debugger attached to task '{component}'", flush=True)
+
+    # Imported here, not in the watching thread: the paused task may hold an import lock.
+    import contextlib
+    import time
+
+    import pydevd
+    from _pydevd_bundle.pydevd_api import PyDevdAPI
+
+    def keep_alive(reader: Any) -> None:
+        # TCP keepalive on the client's connection: a peer that vanished (a dropped network) is found.
+        sock = getattr(reader, "sock", None)
+        for level, option, value in (
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+            (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPIDLE", None), 10),
+            (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPINTVL", None), 5),
+            (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPCNT", None), 3),
+        ):
+            if sock is not None and option is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(level, option, value)
+
+    def run_on_when_the_client_drops(seen: Any) -> None:
+        # A client that goes away without a DAP disconnect would leave the task paused forever
+        # (and, with the adapter in another process, unreachable). This thread, which the
+        # debugger never pauses, resumes the task as a disconnect would: when the connection
+        # ends (a killed client, a reset), when keepalive finds its peer gone, and when another
+        # client takes over from one that never disconnected.
+        keep_alive(seen)
+        while True:
+            time.sleep(0.25)
+            db = pydevd.get_global_debugger()
+            reader = getattr(db, "reader", None)
+            if reader is None:
+                continue
+            if reader is not seen:
+                print(f"[pipe-fiction] task '{component}': another debugger attached; the task runs on", flush=True)
+                PyDevdAPI().request_resume_thread("*")
+                seen = reader
+                keep_alive(reader)
+            elif db.is_attached() and not reader.is_alive():
+                print(f"[pipe-fiction] the debugger of task '{component}' went away: the task runs on", flush=True)
+                PyDevdAPI().request_disconnect(db, resume_threads=True)
+
+    attached = getattr(pydevd.get_global_debugger(), "reader", None)
+    watch = threading.Thread(target=run_on_when_the_client_drops, args=(attached,), name="pipe-fiction-debug-watch")
+    # Marked as the debugger's own (pydevd's convention): it is neither traced nor paused with the task.
+    watch.daemon = watch.is_pydev_daemon_thread = watch.pydev_do_not_trace = True
+    watch.start()
     return debugpy
