@@ -100,7 +100,7 @@ def test_canary_the_debugpy_internals_the_watcher_uses_are_there():
     # debugpy release moves them, this fails here rather than leaving a dropped debugger's task paused.
     import inspect
 
-    import debugpy  # noqa: F401  (puts the bundled pydevd on the path)
+    import debugpy._vendored.force_pydevd  # noqa: F401  (puts the bundled pydevd on the path, as listen() does)
     import pydevd
     from _pydevd_bundle.pydevd_api import PyDevdAPI
     from _pydevd_bundle.pydevd_comm import ReaderThread
