@@ -12,15 +12,6 @@ seams through the hook points they declare, never by patching kfp themselves:
 - :mod:`~utils.kfp_seams.docker`: the Docker runner's fixes, per kfp version (``FIXES``).
 - :mod:`~utils.kfp_seams.rest_client`: kfp.Client's REST calls, bounded in time.
 - :mod:`~utils.kfp_seams.task_names`: the name kfp will give the next task (read only).
+
+:func:`utils.kfp_seams.registry.all_seams` lists them all.
 """
-
-from __future__ import annotations
-
-from utils.kfp_seams.seam import Seam
-
-
-def all_seams() -> list[Seam]:
-    """Every seam, for the canary tests and the docs."""
-    from utils.kfp_seams import docker, local_run, output, rest_client, task_names
-
-    return [*local_run.SEAMS, *output.SEAMS, *docker.SEAMS, *rest_client.SEAMS, *task_names.SEAMS]

@@ -23,7 +23,8 @@ def run_docker_tests(tmp_path, require):
     for tool in ("git", "make"):
         if shutil.which(tool):
             (bin_dir / tool).symlink_to(shutil.which(tool))
-    env = {k: v for k, v in os.environ.items() if k != "PIPE_FICTION_REQUIRE_DOCKER"}
+    # Neither CI's requirement nor the outer run's pytest options (make passes PYTEST_ARGS as PYTEST_ADDOPTS).
+    env = {k: v for k, v in os.environ.items() if k not in ("PIPE_FICTION_REQUIRE_DOCKER", "PYTEST_ADDOPTS")}
     env.update(PATH=str(bin_dir), DOCKER_HOST=f"tcp://127.0.0.1:{free_port()}")
     if require:
         env["PIPE_FICTION_REQUIRE_DOCKER"] = "1"

@@ -10,8 +10,8 @@ import sys
 import pytest
 from kfp import dsl
 
-from utils.kfp_seams import all_seams
 from utils.kfp_seams.local_run import RunHooks, hooked
+from utils.kfp_seams.registry import all_seams
 from utils.kfp_seams.task_names import next_task_name
 from utils.kfp_seams.versions import kfp_version
 
