@@ -65,9 +65,11 @@ IMAGE_NAME = cd $(PIPE) && python3 -m utils.image.tag
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
 LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline.discovery
+IMAGE_FOR_TESTS = if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory image-present; \
+	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 
-.PHONY: screenshot runs push-image test-docker-layer tasks rename help setup build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-package test-pipelines lint format compile clean distclean
+.PHONY: screenshot runs push-image test-docker-layer tasks rename help setup lock build-image image-present run-docker run-subproc debug-subproc debug-docker run-k8s debug-k8s bench test test-all test-package test-pipelines test-machinery lint format compile clean distclean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VAR=value]"
@@ -79,16 +81,31 @@ $(UV_BOOTSTRAP):
 	python3 -m venv $(ROOT)/.tools
 	$(ROOT)/.tools/bin/python -m pip install --quiet --disable-pip-version-check $(PIP_TLS) uv
 
+# uv sync --locked in folder $(1) (with variables $(2)); a lock older than its pyproject.toml is
+# one line naming the folder and saying `make lock`, rather than uv's error.
+define uv_sync
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	if ! (cd $(1) && $(2) "$$UV" sync --locked --compile-bytecode) 2>"$$log"; then \
+		if grep -q "needs to be updated" "$$log"; then \
+			echo "$(3)/uv.lock is out of date with its pyproject.toml: run 'make lock' (it locks both projects)" >&2; \
+		else cat "$$log" >&2; fi; exit 1; \
+	fi; cat "$$log" >&2
+endef
+
 $(PKG)/.venv/.synced: $(UV_DEP) $(PKG)/pyproject.toml $(PKG)/uv.lock
 	@echo "Setting up $$(basename "$$PKG")/.venv: uv sync, then compiling bytecode (some seconds the first time)"
-	cd "$$PKG" && "$$UV" sync --locked --compile-bytecode
+	$(call uv_sync,"$$PKG",,$$(basename "$$PKG"))
 	@touch "$$PKG/.venv/.synced"
 
 $(PIPE)/$(PIPE_VENV)/.synced: $(UV_DEP) $(PIPE)/pyproject.toml $(PIPE)/uv.lock $(PKG)/pyproject.toml
 	@echo "Setting up pipelines/$(PIPE_VENV): uv sync, then compiling bytecode (about 10 s the first time)"
-	cd $(PIPE) && UV_PROJECT_ENVIRONMENT=$(PIPE_VENV) "$$UV" sync --locked --compile-bytecode
-	$(if $(KFP_VERSION),cd $(PIPE) && "$$UV" pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$$KFP_VERSION")
+	$(call uv_sync,$(PIPE),UV_PROJECT_ENVIRONMENT=$(PIPE_VENV),pipelines)
+	$(if $(KFP_VERSION),cd $(PIPE) && "$$UV" pip install --quiet --compile-bytecode --python $(PIPE_VENV) "kfp==$$KFP_VERSION" kfp-kubernetes)
 	@touch $@
+
+lock: $(UV_DEP) ## After a dependency change: lock the package, then the pipelines workspace that installs it
+	cd "$$PKG" && "$$UV" lock
+	cd $(PIPE) && "$$UV" lock
 
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
 
@@ -136,15 +153,23 @@ debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waitin
 	$(NEED_TASK)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py $(DEBUG_ARGS)
 
-test: test-package test-pipelines ## Run all tests (KFP_VERSION=x.y.z for another kfp)
+test: test-package test-pipelines ## Your loop: the package's tests, your component and pipeline tests, checks of your pipeline
 
-test-package: $(PKG)/.venv/.synced ## Run the ML package's unit tests
-	cd "$$PKG" && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" "$$PKG/.venv/bin/python" -m pytest
+test-all: test-package test-pipelines test-machinery ## Everything CI runs: test, plus the machinery's own and end-to-end tests (KFP_VERSION=x.y.z)
 
-test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run the component, pipeline and runner tests
-	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory build-image; \
-	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
-	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest
+test-package: $(PKG)/.venv/.synced ## Run the ML package's unit tests (pipe-fiction-codebase/tests)
+	@cd "$$PKG" && if [ -z "$$(find tests -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -1)" ]; then \
+		echo "No package tests yet: put them in $$(basename "$$PKG")/tests/ (test_*.py)"; exit 0; fi; \
+	PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" "$$PKG/.venv/bin/python" -m pytest tests
+
+# Your tests and the checks of your pipeline; the Docker ones need the image of your working tree.
+test-pipelines: $(PIPE)/$(PIPE_VENV)/.synced ## Run your component and pipeline tests (pipelines/tests) and the checks of your pipeline
+	@$(IMAGE_FOR_TESTS)
+	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest tests utils/tests/checks
+
+test-machinery: $(PIPE)/$(PIPE_VENV)/.synced ## Run the machinery's own tests (pipelines/utils/tests), end-to-end copies included
+	@$(IMAGE_FOR_TESTS)
+	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest utils/tests --ignore=utils/tests/checks
 
 test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tests (with KFP_VERSION=x.y.z: on that kfp)
 	@$(DOCKER_UP)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
 from loguru import logger
 
-from utils.common.errors import PipeFictionError
+from utils.common.errors import PipeFictionError, UserCodeError
 from utils.common.signals import Stopped, stop_on_signals
+
+
+def _details(error: PipeFictionError) -> None:
+    """Your own frames of an error in your code, after its one line (the whole traceback with --verbose)."""
+    if not isinstance(error, UserCodeError):
+        return
+    verbose = "--verbose" in sys.argv[1:] + os.environ.get("PIPE_FICTION_ARGS", "").split()
+    details = error.full if verbose else error.details
+    if details:
+        print(details, file=sys.stderr)
 
 
 def run_cli(main: Callable[[], int]) -> None:
@@ -31,6 +42,7 @@ def run_cli(main: Callable[[], int]) -> None:
         code = main()
     except PipeFictionError as error:
         logger.error(str(error))
+        _details(error)
         code = 1
     except Stopped as stopped:
         logger.warning("stopped by {}", stopped)

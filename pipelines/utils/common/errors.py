@@ -20,6 +20,18 @@ class PipelineError(PipeFictionError):
     """The pipeline cannot be found, loaded or run as asked (a module, a task name, an argument)."""
 
 
+class UserCodeError(PipelineError):
+    """Your code (the pipeline, its components, your package) raised while it was loaded or compiled.
+
+    The message is one line naming your file and line and the error; ``details`` are your own
+    frames of the traceback (``full`` is the whole of it, for ``--verbose``).
+    """
+
+    def __init__(self, message: str, details: str = "", full: str = "") -> None:
+        super().__init__(message)
+        self.details, self.full = details, full
+
+
 class PipelineNotFoundError(PipelineError):
     """The module or function named as the pipeline is not there, or is not one pipeline."""
 

@@ -107,6 +107,16 @@ def cache_dir() -> Path:
     return Path(raw).expanduser().resolve() if raw else local_outputs_dir().parent / "local_cache"
 
 
+def local_kubernetes_dir() -> Path:
+    """Where local runs find files standing in for Kubernetes secrets and config maps.
+
+    ``PIPE_FICTION_LOCAL_KUBERNETES``, else ``pipelines/local_kubernetes`` (git-ignored):
+    ``secrets/<name>.env`` and ``config_maps/<name>.env`` (see :mod:`utils.local.platform`).
+    """
+    raw = get("PIPE_FICTION_LOCAL_KUBERNETES") or str(PIPELINES_DIR / "local_kubernetes")
+    return Path(raw).expanduser().resolve()
+
+
 def data_dir() -> Path:
     """The data folder: ``PIPE_FICTION_DATA_DIR``, else ``pipelines/data``.
 

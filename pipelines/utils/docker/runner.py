@@ -16,7 +16,7 @@ from typing import Any
 from kfp import local
 
 from utils.common.errors import DockerError
-from utils.kfp_seams.docker import apply_patches, runner_with
+from utils.kfp_seams.docker import apply_patches, environment_dict, runner_with
 
 
 def docker_runner(
@@ -52,7 +52,7 @@ def docker_runner(
     if ports:
         args["ports"] = loopback_ports(ports)
     if environment:
-        args["environment"] = _env_dict(environment)
+        args["environment"] = environment_dict(environment)
     mounts = list(args.pop("mounts", None) or []) + to_mounts(volumes or {})
     if mounts:
         args["mounts"] = mounts
@@ -100,9 +100,3 @@ def to_mounts(volumes: dict[str, Any] | list[str]) -> list[Any]:
             raise DockerError(f"volume source '{source}' does not exist")
         mounts.append(Mount(target=target, source=str(source), type="bind", read_only="ro" in mode.split(",")))
     return mounts
-
-
-def _env_dict(environment: dict[str, str] | list[str]) -> dict[str, str]:
-    if isinstance(environment, dict):
-        return {str(k): str(v) for k, v in environment.items()}
-    return dict(item.split("=", 1) if "=" in item else (item, "") for item in environment)

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from utils.common.errors import DockerError, PipeFictionError, PortInUseError
+from utils.kfp_seams.local_run import task_environment
 from utils.kfp_seams.seam import Seam
 from utils.kfp_seams.versions import Version, kfp_version
 
@@ -99,6 +100,9 @@ def run_docker_container(client: Any, image: str, command: list[str], volumes: d
     kfp returns, also on an error or a signal (``auto_remove=False``/``remove=False`` keeps it).
     """
     run_args = {**(_runner_args.get() or {}), **run_args}
+    extra = task_environment()  # the task's own variables (its kfp-kubernetes secrets, say)
+    if extra:
+        run_args["environment"] = {**environment_dict(run_args.get("environment")), **extra}
     keep = False in (run_args.pop("auto_remove", True), run_args.pop("remove", True))
     # Pulled here when missing, with the name parsed properly (kfp < 2.14 splits it on ':')
     # and a clear error when it cannot be pulled; kfp then finds it and pulls nothing.
@@ -108,6 +112,13 @@ def run_docker_container(client: Any, image: str, command: list[str], volumes: d
         return _ORIGINAL["run_docker_container"](
             containers.client, image=image, command=command, volumes=volumes, **(run_args if native else {})
         )
+
+
+def environment_dict(environment: Any) -> dict[str, str]:
+    """Variables given as docker-py takes them (a dict, or ``KEY=VALUE`` strings) as a dict."""
+    if isinstance(environment, dict):
+        return {str(k): str(v) for k, v in environment.items()}
+    return dict(item.split("=", 1) if "=" in item else (item, "") for item in environment or [])
 
 
 def _run_with_runner_args(self: Any) -> Any:

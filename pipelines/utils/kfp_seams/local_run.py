@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,7 +103,15 @@ CACHE_PUT = Seam(
     parameters=("self", "key", "outputs"),
     why="marks the artifacts a task wrote no file for, so that their entry is not a miss",
 )
-SEAMS = (TASK, ATTEMPT, IMPORTER, RUN_NAME, FAIL_STACK, CACHE_KEY, CACHE_GET, CACHE_PUT)
+SUBPROCESS = Seam(
+    "kfp.local.subprocess_task_handler",
+    "run_local_subprocess",
+    since=(2, 7),
+    until=None,
+    parameters=("full_command",),
+    why="a task's own variables (kfp-kubernetes secrets and config maps) for the subprocess runner",
+)
+SEAMS = (TASK, ATTEMPT, IMPORTER, RUN_NAME, FAIL_STACK, CACHE_KEY, CACHE_GET, CACHE_PUT, SUBPROCESS)
 
 
 @dataclass
@@ -165,6 +175,10 @@ class RunHooks:
     def cache_unusable(self, task: TaskRun | None, entry: str, problem: str) -> None:
         """A task's cache entry cannot be used (it is a miss); ``problem`` says why, never what it holds."""
 
+    def task_environment(self, task: TaskRun) -> dict[str, str]:
+        """Variables this task gets besides the runner's (its kfp-kubernetes secrets, say)."""
+        return {}
+
 
 class Combined(RunHooks):
     """Several hooks as one: every event reaches each; keys pass through each; reuse needs all to agree."""
@@ -207,13 +221,24 @@ class Combined(RunHooks):
         for hooks in self._hooks:
             hooks.cache_unusable(task, entry, problem)
 
+    def task_environment(self, task: TaskRun) -> dict[str, str]:  # noqa: D102
+        return {k: v for hooks in self._hooks for k, v in hooks.task_environment(task).items()}
+
 
 _current: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("pipe_fiction_task", default=None)
+_active: list[RunHooks] = []  # the hooks of the run under way (one at a time in a process)
+_environ_lock = threading.Lock()
 
 
 def current_task() -> TaskRun | None:
     """The task being run in this thread, if any."""
     return _current.get()
+
+
+def task_environment() -> dict[str, str]:
+    """The variables the task being run in this thread gets besides the runner's ({} outside a run)."""
+    task = _current.get()
+    return _active[-1].task_environment(task) if _active and task is not None else {}
 
 
 @contextlib.contextmanager
@@ -228,12 +253,17 @@ def hooked(hooks: RunHooks) -> Iterator[None]:
         CACHE_KEY: lambda original: _keyed(original, hooks),
         CACHE_GET: lambda original: _looked_up(original, hooks),
         CACHE_PUT: _put_marking,
+        SUBPROCESS: _with_task_environment,
     }
     with contextlib.ExitStack() as stack:
         for seam, make in wrappers.items():
             if seam.applies():
                 stack.enter_context(seam.replaced(make))
-        yield
+        _active.append(hooks)
+        try:
+            yield
+        finally:
+            _active.remove(hooks)
 
 
 def _succeeded(status: Any) -> bool:
@@ -269,8 +299,10 @@ def _attempt_level(original: Callable[..., Any], hooks: RunHooks) -> Callable[..
         values = arguments(original, args, kwargs)
         task = _current.get()
         whole = task is None  # below kfp 2.17: no task-level call around the attempt
+        token = None
         if whole:
             task = TaskRun(component=values["component_name"], scope=values["pipeline_resource_name"])
+            token = _current.set(task)
             hooks.task_started(task)
         task.inputs = dict(values.get("arguments") or {})
         task.attempts += 1
@@ -281,12 +313,40 @@ def _attempt_level(original: Callable[..., Any], hooks: RunHooks) -> Callable[..
             if whole:
                 hooks.task_finished(task, FAILED, {})
             raise
+        finally:
+            if token is not None:
+                _current.reset(token)
         if whole:
             ok = _succeeded(status)
             hooks.task_finished(task, RAN if ok else FAILED, dict(outputs or {}) if ok else {})
         return outputs, status
 
     return run_attempt
+
+
+def _with_task_environment(original: Callable[..., Any]) -> Callable[..., Any]:
+    def run_local_subprocess(*args: Any, **kwargs: Any) -> Any:
+        extra = task_environment()
+        if not extra:
+            return original(*args, **kwargs)
+        values = arguments(original, args, kwargs)
+        if "env_vars" in values:  # kfp >= 2.17 passes a task's variables on
+            values["env_vars"] = {**(values.get("env_vars") or {}), **extra}
+            return call_with(original, values)
+        # Older kfp starts the task with this process's environment: set them for its start only.
+        with _environ_lock:
+            saved = {k: os.environ.get(k) for k in extra}
+            os.environ.update(extra)
+            try:
+                return call_with(original, values)
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+
+    return run_local_subprocess
 
 
 def _naming(original: Callable[..., str], hooks: RunHooks) -> Callable[..., str]:

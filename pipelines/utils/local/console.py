@@ -3,7 +3,8 @@
 kfp relays each task's output line by line through ``print`` in this process. Two things get in
 a user's way there: without ``PYTHONUNBUFFERED`` a pipe holds those lines until the run ends
 (so a tool waiting for "is waiting for a debugger" never sees it), and kfp's executor logs about
-30 lines of executor-input JSON per task before the task's own output. :class:`TaskOutputFilter`,
+30 lines of executor-input JSON per task before the task's own output, and lines of its own steps
+(loading the component, writing its output file, resolving an input) around it. :class:`TaskOutputFilter`,
 put in place of ``sys.stdout`` for a run (:func:`utils.kfp_seams.output.routed`), fixes both;
 ``--verbose`` keeps kfp's lines.
 """
@@ -14,9 +15,11 @@ import re
 from collections.abc import Callable
 from typing import TextIO
 
-# kfp's executor (kfp.dsl.executor_main) logs these before the component runs.
-_LOADING = re.compile(r"^\s*\[KFP Executor [^\]]*\]: (Looking for component|Loading KFP component)")
+# kfp's executor (kfp.dsl.executor_main) logs its own steps in the task, before and after the
+# component runs; kfp.local's orchestrator logs how it resolves each input from its parent.
+_EXECUTOR_LINE = re.compile(r"^\s*\[KFP Executor [^\]]*\]: ")
 _DUMP_START = re.compile(r"^\s*\[KFP Executor [^\]]*\]: Got executor_input:\s*$")
+_ORCHESTRATOR_CHATTER = re.compile(r"^\s*[\d:.]+ - INFO - Applying expression selector ")
 
 
 class TaskOutputFilter:
@@ -52,7 +55,7 @@ class TaskOutputFilter:
         if _DUMP_START.match(line):
             self._in_dump = True
             return True
-        return bool(_LOADING.match(line))
+        return bool(_EXECUTOR_LINE.match(line) or _ORCHESTRATOR_CHATTER.match(line))
 
     def flush(self) -> None:
         """Writes out a partial line too (a prompt, a progress bar), then flushes."""

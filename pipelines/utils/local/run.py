@@ -22,6 +22,7 @@ from utils.common.errors import TaskFailedError
 from utils.kfp_seams.local_run import Combined, hooked
 from utils.kfp_seams.output import quiet_kfp_warnings, routed
 from utils.local.console import TaskOutputFilter
+from utils.local.platform import PlatformHooks, local_platform, say_notices
 from utils.local.record import RunRecorder, TaskRecord, format_table
 from utils.local.reuse import ReuseOptions, TaskReuse, init_options, notice, supported
 from utils.pipeline.task_graph import TaskGraph
@@ -131,12 +132,14 @@ def run_pipeline(
     kind = "docker" if isinstance(runner, local.DockerRunner) else "subprocess"
     recorder = RunRecorder(TaskGraph(pipeline), root)
     reusing = [TaskReuse(reuse, kind)] if reuse is not None and reuse.enabled and supported() else []
+    platform = local_platform(pipeline, settings.local_kubernetes_dir())
+    say_notices(platform)
     failed_task, task, started = None, None, time.time()
     try:
         with (
             quiet_kfp_warnings(),
             routed(lambda stdout: TaskOutputFilter(stdout, verbose, tee=recorder.capture)),
-            hooked(Combined(recorder, *reusing)),
+            hooked(Combined(recorder, PlatformHooks(platform), *reusing)),
         ):
             task = pipeline(**arguments)
     except RuntimeError as error:

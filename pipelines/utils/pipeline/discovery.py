@@ -12,6 +12,7 @@ import importlib
 from kfp.dsl.graph_component import GraphComponent
 
 from utils.common.errors import PipelineNotFoundError
+from utils.common.user_code import as_user_error
 from utils.pipeline.types import Pipeline
 
 DEFAULT_MODULE = "pipeline"
@@ -29,6 +30,8 @@ def load_pipeline(spec: str | None = None) -> Pipeline:
     Raises:
         PipelineNotFoundError: If the module is missing, names no pipeline or several without
             a ``PIPELINE`` choice, or the named function is not a pipeline.
+        UserCodeError: If importing it raises (a mistake in the pipeline, its components or your
+            package, which kfp often finds when it builds the graph), naming your file and line.
     """
     module_name, _, attribute = (spec or DEFAULT_MODULE).partition(":")
     try:
@@ -36,7 +39,9 @@ def load_pipeline(spec: str | None = None) -> Pipeline:
     except ModuleNotFoundError as error:
         if error.name and module_name.startswith(error.name):
             raise PipelineNotFoundError(f"no pipeline module {module_name!r} (run from pipelines/)") from None
-        raise
+        raise as_user_error(error, f"loading {module_name}") from None
+    except Exception as error:  # your code's, or kfp's about your code: one line naming yours
+        raise as_user_error(error, f"loading {module_name}") from None
     if attribute:
         found = getattr(module, attribute, None)
         if not isinstance(found, GraphComponent):

@@ -1,14 +1,17 @@
 """Copies of this repository, and make run in them as a user would: for end-to-end tests and the bench.
 
-A copy is a ``git clone`` of HEAD (so commit before running those tests). Its make never sees
-the outer make's flags, image or pipeline choice: make exports command-line variables
-(``make test IMAGE=x``) to everything it runs, and a nested make would build over that image.
+A copy is the working tree as it is, uncommitted changes and new files included (what git
+ignores left out), committed in a repository of its own so that it starts clean, as a fresh
+clone would. Its make never sees the outer make's flags, image or pipeline choice: make exports
+command-line variables (``make test IMAGE=x``) to everything it runs, and a nested make would
+build over that image.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,10 +24,31 @@ NESTED = "PIPE_FICTION_NESTED_COPY"
 _DROPPED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPELINE")
 
 
+GIT_IDENTITY = ("-c", "user.name=pipe-fiction tests", "-c", "user.email=tests@pipe-fiction.invalid")
+
+
+def commit_all(folder: Path, message: str) -> None:
+    """Commits everything in ``folder``'s repository (a copy's), as a user would."""
+    subprocess.run(["git", "add", "-A"], cwd=folder, check=True)
+    subprocess.run(["git", *GIT_IDENTITY, "commit", "--quiet", "--allow-empty", "-m", message], cwd=folder, check=True)
+
+
 def clone(tmp_path: Path, name: str = "copy") -> Path:
-    """A clone of this repository's HEAD, as a user's fresh copy."""
+    """A copy of this working tree, as it is now, committed in a fresh repository of its own."""
     target = tmp_path / name
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    for relative in sorted({p for p in listed.decode().split("\0") if p}):
+        source = ROOT / relative
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree, not yet committed
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination, follow_symlinks=False)
+    subprocess.run(["git", "init", "--quiet", "-b", "main"], cwd=target, check=True)
+    commit_all(target, "A copy of the working tree")
     return target
 
 
