@@ -29,10 +29,14 @@ def parse_args(argv: list[str] | None = None, pipeline: Pipeline | None = None) 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     pipeline = pipeline or load_pipeline(settings.pipeline_spec())
     # Compiling needs no argument values: the run that uses the YAML gives them.
-    compile_only = "--compile-only" in settings.command_line(argv)
-    add_pipeline_arguments(parser, pipeline, required=not compile_only)
+    command_line = settings.command_line(argv)
+    compile_only = "--compile-only" in command_line
+    add_pipeline_arguments(parser, pipeline, required=not compile_only, local="--local-arguments" in command_line)
     default_yaml = paths.PIPELINES_DIR / "build" / f"{pipeline.name}.yaml"
     parser.add_argument("--compile-only", action="store_true", help="write the pipeline YAML and stop")
+    parser.add_argument(
+        "--local-arguments", action="store_true", help="take the pipeline's LOCAL_ARGUMENTS where none is given"
+    )
     parser.add_argument("--output", type=Path, default=default_yaml, help=f"the YAML's path (default {default_yaml})")
     parser.add_argument("--run-name", help="the run's display name")
     parser.add_argument("--no-cache", action="store_true", help="run every task, reusing no cached result")

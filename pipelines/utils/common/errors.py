@@ -47,8 +47,8 @@ class UnknownTaskError(PipelineError):
 class TaskFailedError(PipeFictionError):
     """A task of a local run finished with status FAILURE."""
 
-    def __init__(self, task: str, result: object = None) -> None:
-        super().__init__(f"task '{task}' failed; its log is above")
+    def __init__(self, task: str, result: object = None, hint: str | None = None) -> None:
+        super().__init__(f"task '{task}' failed: {hint}" if hint else f"task '{task}' failed; its log is above")
         self.task = task
         self.result = result  # the run's result (utils.local.run.LocalRunResult), where there is one
 

@@ -35,6 +35,7 @@ from utils.docker.containers import check_image_present, docker_client
 from utils.docker.runner import docker_runner
 from utils.image.task_image import task_image
 from utils.local.run import run_pipeline
+from utils.pipeline.arguments import local_arguments
 from utils.pipeline.discovery import load_pipeline, task_names
 from utils.pipeline.types import Pipeline
 from utils.testing.debug_session import free_port, seconds_to_first_stop
@@ -52,12 +53,14 @@ def timed(action: Callable[[], object], repeat: int) -> float:
 
 
 def defaults(pipeline: Pipeline) -> dict[str, Any]:
-    """The pipeline's default arguments; a bench needs one for every input."""
+    """The arguments a bench runs the pipeline with: its defaults, then ``LOCAL_ARGUMENTS``; one for every input."""
     inputs = pipeline.component_spec.inputs or {}
-    missing = [name for name, spec in inputs.items() if spec.default is None and not spec.optional]
+    values = {name: spec.default for name, spec in inputs.items() if spec.default is not None}
+    values.update(local_arguments(pipeline))
+    missing = [name for name, spec in inputs.items() if name not in values and not spec.optional]
     if missing:
-        raise PipeFictionError(f"make bench runs the pipeline with its defaults: give {', '.join(missing)} a default")
-    return {name: spec.default for name, spec in inputs.items() if spec.default is not None}
+        raise PipeFictionError(f"make bench needs a value for {', '.join(missing)}: add it to LOCAL_ARGUMENTS")
+    return values
 
 
 def script_run(script: str) -> Callable[[], object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from utils.report.write import write as write_run
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_TASK = re.compile(r"Inner task failed: '?([\w.-]+)'?")
+_MISSING_PATH = re.compile(r"(?:FileNotFoundError|No such file or directory)[^\n]*?'(/[^'\n]+)'")
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LocalRunResult:
         tasks: What happened to each task (ran, reused, failed), in the order they ended.
         page: The run page (``index.html`` in the run folder), None if it could not be written.
         failed_task: The task that failed the run, None when it succeeded.
+        hint: What to do about the failure, where it can be told (a path missing in a container).
     """
 
     outputs: dict[str, Any]
@@ -51,6 +54,7 @@ class LocalRunResult:
     tasks: list[TaskRecord] = field(default_factory=list)
     page: Path | None = None
     failed_task: str | None = None
+    hint: str | None = None
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -64,7 +68,7 @@ class LocalRunResult:
             TaskFailedError: If a task failed (naming it; the result rides along as ``.result``).
         """
         if self.failed_task:
-            raise TaskFailedError(self.failed_task, result=self)
+            raise TaskFailedError(self.failed_task, result=self, hint=self.hint)
         return self
 
 
@@ -156,8 +160,25 @@ def run_pipeline(
     run_dir = root / recorder.run_name if recorder.run_name else root
     run_dir.mkdir(exist_ok=True)
     facts = RunFacts(pipeline, arguments, kind, image, started, recorder.records, outputs, failed_task)
-    result = LocalRunResult(outputs, run_dir, recorder.records, write_run(facts, run_dir), failed_task)
+    hint = missing_path_hint(recorder.records, failed_task, in_container=kind == "docker") if failed_task else None
+    result = LocalRunResult(outputs, run_dir, recorder.records, write_run(facts, run_dir), failed_task, hint)
     return result.check() if check else result
+
+
+def missing_path_hint(records: list[TaskRecord], failed_task: str, in_container: bool) -> str | None:
+    """What to do when the failed task could not find a file: one line, or None if it was not that."""
+    record = next((r for r in records if r.name == failed_task), None)
+    match = _MISSING_PATH.search(record.log) if record is not None else None
+    if match is None:
+        return None
+    path = match.group(1)
+    if not in_container or not os.path.exists(path):
+        return f"it could not find {path}, which does not exist on this machine"
+    return (
+        f"it could not find {path}, which is on this machine but not in its container: name it in a "
+        "pipeline argument (such a path is mounted read-only where it is) or put it in the data folder "
+        "(--data-dir, /data in the container)"
+    )
 
 
 def format_run(result: LocalRunResult) -> str:

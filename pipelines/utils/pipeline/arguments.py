@@ -1,9 +1,13 @@
 """The run scripts' pipeline options, derived from the pipeline's own inputs.
 
 ``num_rows: int = 1000`` becomes ``--num-rows`` (an integer, default 1000); an input without a
-default becomes a required option. Lists and dicts are given as JSON. A pipeline module may
-define ``validate_arguments(arguments: dict) -> None`` raising ``ValueError``: it runs before
-any task, so a value a task would reject is one line instead of a traceback in a task's log.
+default becomes a required option. Lists and dicts are given as JSON. A pipeline module may define:
+
+- ``LOCAL_ARGUMENTS = {"train_path": "...", ...}``: the arguments a run uses where you give none,
+  for local runs, the VS Code debug configurations, ``make bench`` and (with ``--local-arguments``)
+  a cluster run such as the e2e workflow's; an input given there is no longer required.
+- ``validate_arguments(arguments: dict) -> None`` raising ``ValueError``: it runs before any task,
+  so a value a task would reject is one line instead of a traceback in a task's log.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ MAX_EXACT_INT = 2**53
 # Protobuf, which carries a pipeline's arguments, refuses deeper structures.
 MAX_JSON_DEPTH = 100
 _DEST = "pipeline_input:"
+LOCAL_ARGUMENTS = "LOCAL_ARGUMENTS"
 
 
 def _exact(value: int) -> int:
@@ -97,20 +102,44 @@ TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
 }
 
 
-def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Pipeline, required: bool = True) -> None:
+def local_arguments(pipeline: Pipeline) -> dict[str, Any]:
+    """The pipeline module's ``LOCAL_ARGUMENTS`` ({} without one), checked against its inputs.
+
+    Raises:
+        PipelineArgumentError: If it is not a dict of the pipeline's input names.
+    """
+    module = importlib.import_module(pipeline.pipeline_func.__module__)
+    found = getattr(module, LOCAL_ARGUMENTS, None)
+    if found is None:
+        return {}
+    inputs = pipeline.component_spec.inputs or {}
+    if not isinstance(found, dict) or not all(isinstance(k, str) for k in found):
+        raise PipelineArgumentError(f"{LOCAL_ARGUMENTS} in {module.__name__} must be a dict of input names to values")
+    unknown = sorted(set(found) - set(inputs))
+    if unknown:
+        names = ", ".join(sorted(inputs)) or "none"
+        raise PipelineArgumentError(f"{LOCAL_ARGUMENTS} names no input {unknown[0]!r}; the pipeline's inputs: {names}")
+    return dict(found)
+
+
+def add_pipeline_arguments(
+    parser: argparse.ArgumentParser, pipeline: Pipeline, required: bool = True, local: bool = True
+) -> None:
     """Adds one option per pipeline input: name, type, default; required where there is none.
 
     Args:
         parser: The run script's parser.
         pipeline: The ``@dsl.pipeline`` whose inputs become options.
         required: Make inputs without a default required options (not when only compiling).
+        local: Take ``LOCAL_ARGUMENTS`` as defaults (local runs; a cluster run when asked).
 
     Raises:
         PipelineArgumentError: If an input is not a parameter (an artifact) or clashes with a
-            script option.
+            script option, or ``LOCAL_ARGUMENTS`` is not the pipeline's.
     """
     group = parser.add_argument_group(f"arguments of pipeline '{pipeline.name}'")
     taken = {option for action in parser._actions for option in action.option_strings}
+    given = local_arguments(pipeline) if local else {}
     for name, spec in (pipeline.component_spec.inputs or {}).items():
         flag = "--" + name.replace("_", "-")
         kind = parameter_kind(spec.type)
@@ -119,16 +148,18 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser, pipeline: Pipeline, 
         if flag in taken:
             raise PipelineArgumentError(f"pipeline input {name!r} clashes with the script's {flag}: rename the input")
         parse, words = TYPES[kind]
-        needed = spec.default is None and not spec.optional
-        shown = json.dumps(spec.default) if kind in ("List", "Dict") else spec.default
+        default = given.get(name, spec.default)
+        needed = default is None and not spec.optional
+        shown = json.dumps(default) if kind in ("List", "Dict") else default
+        source = f", from {LOCAL_ARGUMENTS}" if name in given else ""
         group.add_argument(
             flag,
             dest=_DEST + name,
             type=parse,
             required=needed and required,
-            default=spec.default,
+            default=default,
             metavar=words.upper().replace(" ", "_").replace("/", "_"),
-            help=f"{words}; required" if needed else f"{words} (default {shown})",
+            help=f"{words}; required" if needed else f"{words} (default {shown}{source})",
         )
 
 

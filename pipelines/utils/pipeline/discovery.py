@@ -11,7 +11,7 @@ import importlib
 
 from kfp.dsl.graph_component import GraphComponent
 
-from utils.common.errors import PipelineNotFoundError
+from utils.common.errors import PipeFictionError, PipelineNotFoundError
 from utils.common.user_code import as_user_error
 from utils.pipeline.types import Pipeline
 
@@ -40,6 +40,8 @@ def load_pipeline(spec: str | None = None) -> Pipeline:
         if error.name and module_name.startswith(error.name):
             raise PipelineNotFoundError(f"no pipeline module {module_name!r} (run from pipelines/)") from None
         raise as_user_error(error, f"loading {module_name}") from None
+    except PipeFictionError:
+        raise  # the machinery's own word on it (a broken .env, say), already one line
     except Exception as error:  # your code's, or kfp's about your code: one line naming yours
         raise as_user_error(error, f"loading {module_name}") from None
     if attribute:

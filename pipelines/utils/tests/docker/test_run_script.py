@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from run_locally_in_docker import task_environment
 from utils.common.errors import PipeFictionError
+from utils.local.runners import container_environment as task_environment
 from utils.tests.helpers import assert_one_line_error, free_port, run_script
 
 

@@ -107,3 +107,60 @@ def test_the_pipeline_modules_validate_hook_refuses_values_before_anything_runs(
     add_pipeline_arguments(parser, importer.importer_pipeline)
     with pytest.raises(PipelineArgumentError, match=r"pipeline argument refused: --uri /nowhere\.csv: no such file"):
         checked_arguments(importer.importer_pipeline, parser.parse_args(["--uri", "/nowhere.csv"]))
+
+
+def test_local_arguments_fill_in_what_is_not_given_and_a_required_input_becomes_optional():
+    from utils.tests.fixtures.with_local_arguments import required_prefix
+
+    _, args = parse(required_prefix)
+    assert pipeline_arguments(args) == {"prefix": "loc", "count": 2}
+    _, args = parse(required_prefix, "--count", "7")
+    assert pipeline_arguments(args) == {"prefix": "loc", "count": 7}
+    parser, _ = parse(required_prefix)
+    assert "(default loc, from LOCAL_ARGUMENTS)" in parser.format_help()
+
+
+def test_without_local_arguments_a_required_input_stays_required(capsys):
+    from utils.tests.fixtures.with_local_arguments import required_prefix
+
+    parser = argparse.ArgumentParser()
+    add_pipeline_arguments(parser, required_prefix, local=False)
+    with pytest.raises(SystemExit):
+        parser.parse_args([])
+    assert "the following arguments are required: --prefix" in capsys.readouterr().err
+
+
+def test_local_arguments_naming_no_input_are_one_line(tmp_path, monkeypatch):
+    import sys
+    import textwrap
+
+    (tmp_path / "odd_local.py").write_text(
+        textwrap.dedent("""
+        from kfp import dsl
+        from utils.tests.fixtures.pipelines import make_words
+
+        LOCAL_ARGUMENTS = {"prefx": "typo"}
+
+        @dsl.pipeline
+        def odd(prefix: str):
+            make_words(count=1, prefix=prefix)
+    """)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("odd_local", None)
+    from odd_local import odd
+
+    with pytest.raises(
+        PipelineArgumentError, match="LOCAL_ARGUMENTS names no input 'prefx'; the pipeline's inputs: prefix"
+    ):
+        parse(odd)
+
+
+def test_a_debug_run_without_arguments_takes_the_local_ones(tmp_path):
+    from utils.testing.scripts import run_script
+
+    proc = run_script("run_locally_in_subproc.py", PIPE_FICTION_PIPELINE="utils.tests.fixtures.with_local_arguments",
+                      PIPE_FICTION_OUTPUTS=str(tmp_path))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (text,) = tmp_path.glob("fixture-local-arguments-*/write-words/text")
+    assert text.read_text() == "loc0\nloc1\n"
