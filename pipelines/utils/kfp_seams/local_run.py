@@ -126,6 +126,7 @@ class TaskRun:
         started: When it started (seconds since the epoch).
         inputs: Its arguments by input name, once kfp has resolved them.
         attempts: How many times it ran (0: reused from the cache).
+        reason: Why it was not reused, where the run's hooks can tell (set by them).
     """
 
     component: str
@@ -134,6 +135,7 @@ class TaskRun:
     started: float = field(default_factory=time.time)
     inputs: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
+    reason: str = ""
 
     @property
     def iteration(self) -> tuple[int, ...]:

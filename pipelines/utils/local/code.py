@@ -35,8 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from utils.common.paths import PIPELINES_DIR, codebase
-from utils.image.tag import hash_files
+from utils.common.paths import PIPELINES_DIR, ROOT, codebase
 from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
 
@@ -325,13 +324,33 @@ def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
     return found
 
 
-def task_fingerprint(command: Iterable[str]) -> str | None:
-    """A hash of your code a task runs and of the environment pinning the rest; None for a non-Python task."""
+def task_code(command: Iterable[str]) -> dict[str, str] | None:
+    """Your files a task runs and the files pinning its environment, each with its content's hash.
+
+    Keyed by the path relative to the package's folder, else to the repository (absolute outside
+    it), as a reason names them; None for a non-Python task.
+    """
     sources = python_sources(command)
     if not sources:
         return None
     files = user_files(sources)
-    digest = hashlib.sha256(f"python {sys.version_info.major}.{sys.version_info.minor}\0".encode())
+    found = {}
     for path in sorted(files | environment_files(files)):
-        hash_files(digest, [path], Path(path.anchor))
+        base = next((folder for folder in (codebase(), ROOT) if path.is_relative_to(folder)), None)
+        name = path.relative_to(base).as_posix() if base is not None else str(path)
+        found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def fingerprint_of(code: dict[str, str]) -> str:
+    """One hash of :func:`task_code`'s answer (and of the Python version the tasks run)."""
+    digest = hashlib.sha256(f"python {sys.version_info.major}.{sys.version_info.minor}\0".encode())
+    for name, content in sorted(code.items()):
+        digest.update(f"{name}\0{content}\0".encode())
     return digest.hexdigest()
+
+
+def task_fingerprint(command: Iterable[str]) -> str | None:
+    """A hash of your code a task runs and of the environment pinning the rest; None for a non-Python task."""
+    code = task_code(command)
+    return None if code is None else fingerprint_of(code)

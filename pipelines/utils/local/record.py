@@ -46,6 +46,7 @@ class TaskRecord:
         log_file: The whole log on disk, when it printed anything.
         task: The task's name without its iteration (its node in the graph).
         iteration: The indexes of the loop iterations it ran in, outermost first.
+        reason: Why it ran rather than being reused ("" when reused).
     """
 
     name: str
@@ -59,6 +60,7 @@ class TaskRecord:
     log_file: Path | None = None
     task: str = ""
     iteration: tuple[int, ...] = ()
+    reason: str = ""
 
     def __post_init__(self) -> None:
         self.task = self.task or self.name
@@ -140,13 +142,15 @@ class TaskLog:
 class RunRecorder(RunHooks):
     """Collects one :class:`TaskRecord` per task execution, from any thread (loops run in parallel)."""
 
-    def __init__(self, graph: TaskGraph, pipeline_root: Path | None = None) -> None:
+    def __init__(self, graph: TaskGraph, pipeline_root: Path | None = None, no_reuse: str | None = None) -> None:
         """Records the tasks of a pipeline's run.
 
         Args:
             graph: The pipeline's tasks (for their names).
             pipeline_root: Where the run's folder is (the full logs go beside each task's outputs).
+            no_reuse: Why no task of this run can be reused, if none can (``--no-cache``, an old kfp).
         """
+        self._no_reuse = no_reuse
         self.records: list[TaskRecord] = []
         self.run_name: str | None = None  # kfp's name for the run: its folder under the pipeline root
         self.fail_stack: list[str] = []
@@ -194,6 +198,7 @@ class RunRecorder(RunHooks):
             log_file=log.path if written else None,
             task=self.key(task),
             iteration=task.iteration,
+            reason="" if outcome == REUSED else (self._no_reuse or task.reason or "caching is off for this task"),
         )
         with self._lock:
             self.records.append(record)
@@ -216,16 +221,16 @@ class RunRecorder(RunHooks):
 
 
 def format_table(records: list[TaskRecord]) -> str:
-    """The run's tasks in the order they started: name, outcome, seconds, attempts; then the totals."""
+    """The run's tasks in the order they started: name, outcome, seconds, attempts, why it ran; then totals."""
     if not records:
         return "Tasks: none ran"
     rows = sorted(records, key=lambda r: r.started)
     width = max(len("task"), *(len(r.name) for r in rows))
     retried = any(r.attempts > 1 for r in rows)
-    lines = [f"{'task':<{width}}  {'outcome':<7}  {'seconds':>7}" + ("  attempts" if retried else "")]
+    lines = [f"{'task':<{width}}  {'outcome':<7}  {'seconds':>7}" + ("  attempts" if retried else "") + "  why"]
     for r in rows:
         attempts = f"  {r.attempts:>8}" if retried else ""
-        lines.append(f"{r.name:<{width}}  {r.outcome:<7}  {r.seconds:7.2f}{attempts}")
+        lines.append(f"{r.name:<{width}}  {r.outcome:<7}  {r.seconds:7.2f}{attempts}  {r.reason}".rstrip())
     counts = {outcome: sum(r.outcome == outcome for r in rows) for outcome in (RAN, REUSED, FAILED)}
     lines.append(", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count))
     return "\n".join(lines)

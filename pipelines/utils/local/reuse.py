@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import json
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +28,8 @@ from loguru import logger
 
 from utils.common import settings
 from utils.image.tag import without_fingerprint
-from utils.kfp_seams.local_run import RunHooks, TaskRun
-from utils.local.code import task_fingerprint
+from utils.kfp_seams.local_run import RAN, RunHooks, TaskRun
+from utils.local.code import fingerprint_of, task_code
 
 # Names in the key only (no task sees them): the code, the runner, the run's inputs, the image's content.
 CODE_VARIABLE, RUNNER_VARIABLE = "PIPE_FICTION_CODE", "PIPE_FICTION_RUNNER"
@@ -95,14 +97,94 @@ def notice(options: ReuseOptions | None) -> str | None:
     return None
 
 
-class TaskReuse(RunHooks):
-    """The run's part in kfp's cache: each task's key extended, forced tasks never served from it."""
+# What the key's own variables stand for, in a reason.
+_VARIABLE_WORDS = {
+    f"{INPUT_PREFIX}DATA_DIR": "the data folder",
+    IMAGE_ID_VARIABLE: "the image",
+    RUNNER_VARIABLE: "the runner",
+    "PIPE_FICTION_KUBERNETES_VALUES": "its secrets or config maps",
+}
+FIRST_RUN, FORCED, MISSING = "first run", "forced (--rerun, --debug, or downstream of one)", "earlier result missing"
 
-    def __init__(self, options: ReuseOptions, runner: str) -> None:
-        """Reuse as ``options`` say, within one kind of runner (``subprocess`` or ``docker``)."""
-        self._options, self._runner = options, runner
-        # One fingerprint per command and run: the iterations of a loop share their component's.
-        self._fingerprints: dict[tuple[str, ...], str | None] = {}
+
+def _digest(value: Any) -> str:
+    if hasattr(value, "uri") and hasattr(value, "metadata"):  # an artifact: kfp keys it by its file
+        value = {"uri": value.uri, "metadata": value.metadata}
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _names(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def why_it_ran(before: dict[str, Any] | None, now: dict[str, Any]) -> str:
+    """Why a task's key differs from the one it had when it last ran: code, inputs, variables, image.
+
+    Args:
+        before: The parts of its key when it last ran (None: it never ran).
+        now: The parts of its key now.
+    """
+    if before is None:
+        return FIRST_RUN
+    reasons = []
+    for part, words in (("code", "code changed"), ("inputs", "input changed"), ("variables", "variable changed")):
+        old, new = before.get(part) or {}, now.get(part) or {}
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if changed:
+            reasons.append(f"{words}: {_names([_VARIABLE_WORDS.get(k, k) for k in changed])}")
+    if before.get("image") != now.get("image"):
+        reasons.append("image changed")
+    return "; ".join(reasons) or MISSING
+
+
+class ReuseLedger:
+    """Each task's key parts when it last ran, per runner: what tells why it runs again."""
+
+    def __init__(self, folder: Path) -> None:
+        """Keeps the parts under ``folder`` (in the task cache's folder)."""
+        self._folder = folder
+
+    def _path(self, pipeline: str, task: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_.[]," else "_" for c in task)
+        return self._folder / "".join(c if c.isalnum() or c in "-_." else "_" for c in pipeline) / f"{safe}.json"
+
+    def read(self, pipeline: str, task: str) -> dict[str, Any] | None:
+        """The parts of the task's key when it last ran (None if never, or unreadable)."""
+        try:
+            found = json.loads(self._path(pipeline, task).read_text())
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def write(self, pipeline: str, task: str, parts: dict[str, Any]) -> None:
+        """Records the parts of a task's key after it ran (atomically: runs may overlap)."""
+        path = self._path(pipeline, task)
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            temporary.write_text(json.dumps(parts, sort_keys=True))
+            os.replace(temporary, path)
+
+
+class TaskReuse(RunHooks):
+    """The run's part in kfp's cache: each task's key extended, forced tasks never served, and why each ran."""
+
+    def __init__(self, options: ReuseOptions, runner: str, pipeline: str = "", name: Any = None) -> None:
+        """Reuse as ``options`` say, within one kind of runner (``subprocess`` or ``docker``).
+
+        Args:
+            options: How to reuse.
+            runner: ``subprocess`` or ``docker``.
+            pipeline: The pipeline's name (the reasons are kept per pipeline and task).
+            name: How a task is named (``task[0]`` for a loop's first iteration); default its component.
+        """
+        self._options, self._runner, self._pipeline = options, runner, pipeline
+        self._name = name or (lambda task: task.component)
+        self._ledger = ReuseLedger(settings.cache_dir() / "reasons" / runner)
+        # One code reading per command and run: the iterations of a loop share their component's.
+        self._code: dict[tuple[str, ...], dict[str, str] | None] = {}
+        self._parts: dict[int, dict[str, Any]] = {}
         self._told: set[str] = set()  # unusable entries already reported
         self._lock = threading.Lock()
 
@@ -115,20 +197,41 @@ class TaskReuse(RunHooks):
             env[IMAGE_ID_VARIABLE] = self._options.image_id
         key = tuple(command)
         with self._lock:
-            if key not in self._fingerprints:
-                self._fingerprints[key] = task_fingerprint(command)
-            code = self._fingerprints[key]
+            if key not in self._code:
+                self._code[key] = task_code(command)
+            code = self._code[key]
         if code is not None:
-            env[CODE_VARIABLE] = code
+            env[CODE_VARIABLE] = fingerprint_of(code)
             image = without_fingerprint(image)
+        if task is not None:
+            parts = {
+                "code": code or {},
+                "inputs": {name: _digest(value) for name, value in task.inputs.items()},
+                "variables": {k: _digest(v) for k, v in env.items() if k != CODE_VARIABLE},
+                "image": image,
+            }
+            with self._lock:
+                self._parts[id(task)] = parts
+            task.reason = why_it_ran(self._ledger.read(self._pipeline, self._name(task)), parts)
         return image, env
 
     def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
-        return task is None or task.component not in self._options.forced
+        if task is not None and task.component in self._options.forced:
+            task.reason = FORCED
+            return False
+        return True
 
     def cache_unusable(self, task: TaskRun | None, entry: str, problem: str) -> None:  # noqa: D102
+        if task is not None:
+            task.reason = "earlier result unusable"
         with self._lock:
             if entry in self._told:
                 return
             self._told.add(entry)
         logger.warning("the cached result {} {}: not reused (it is rewritten when the task succeeds)", entry, problem)
+
+    def task_finished(self, task: TaskRun, outcome: str, outputs: dict[str, Any]) -> None:  # noqa: D102
+        with self._lock:
+            parts = self._parts.pop(id(task), None)
+        if outcome == RAN and parts is not None:
+            self._ledger.write(self._pipeline, self._name(task), parts)

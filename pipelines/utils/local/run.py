@@ -134,8 +134,9 @@ def run_pipeline(
     if line := notice(reuse):
         logger.info(line)
     kind = "docker" if isinstance(runner, local.DockerRunner) else "subprocess"
-    recorder = RunRecorder(TaskGraph(pipeline), root)
-    reusing = [TaskReuse(reuse, kind)] if reuse is not None and reuse.enabled and supported() else []
+    no_reuse = None if reuse is not None and reuse.enabled and supported() else _why_no_reuse(reuse)
+    recorder = RunRecorder(TaskGraph(pipeline), root, no_reuse)
+    reusing = [] if no_reuse else [TaskReuse(reuse, kind, pipeline.name, recorder.name)]
     platform = local_platform(pipeline, settings.local_kubernetes_dir())
     say_notices(platform)
     failed_task, task, started = None, None, time.time()
@@ -163,6 +164,12 @@ def run_pipeline(
     hint = missing_path_hint(recorder.records, failed_task, in_container=kind == "docker") if failed_task else None
     result = LocalRunResult(outputs, run_dir, recorder.records, write_run(facts, run_dir), failed_task, hint)
     return result.check() if check else result
+
+
+def _why_no_reuse(reuse: ReuseOptions | None) -> str:
+    if reuse is None or not reuse.enabled:
+        return "reuse off (--no-cache)"
+    return "no local task cache before kfp 2.17"
 
 
 def missing_path_hint(records: list[TaskRecord], failed_task: str, in_container: bool) -> str | None:

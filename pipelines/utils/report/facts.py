@@ -35,6 +35,7 @@ class TaskFacts(Protocol):
     attempts: int
     iteration: tuple[int, ...]
     log_file: Path | None
+    reason: str
 
 
 @dataclass
@@ -101,6 +102,7 @@ def summary(facts: RunFacts) -> dict[str, Any]:
                 "task": t.task,
                 "iteration": list(t.iteration),
                 "log_file": str(t.log_file) if t.log_file else None,
+                "reason": t.reason,
             }
             for t in sorted(facts.tasks, key=lambda t: t.started)
         ],

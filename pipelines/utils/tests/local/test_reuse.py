@@ -255,3 +255,33 @@ def test_a_task_whose_only_output_is_metadata_is_reused_until_its_run_folder_goe
     assert once()[0] == "reused"
     shutil.rmtree(first.run_dir)
     assert once()[0] == "ran"
+
+
+def reasons(result):
+    return {record.name: record.reason for record in result.tasks}
+
+
+@needs_cache
+def test_every_task_that_ran_says_why(tmp_path, reusepkg):
+    assert reasons(run(tmp_path)[1]) == {FIRST: "first run", SECOND: "first run"}
+    assert reasons(run(tmp_path)[1]) == {FIRST: "", SECOND: ""}
+    edit(reusepkg / "reusepkg" / "helpers.py")
+    why = reasons(run(tmp_path)[1])
+    assert why[FIRST] == "" and why[SECOND].startswith("code changed: ") and why[SECOND].endswith("helpers.py")
+    assert reasons(run(tmp_path, count=4)[1])[FIRST] == "input changed: count"
+    assert reasons(run(tmp_path, count=4, env={"MODE": "x"})[1])[FIRST] == "variable changed: MODE"
+    assert reasons(run(tmp_path, count=4, env={"MODE": "x"}, rerun=[SECOND])[1])[SECOND].startswith("forced")
+    _, last = run(tmp_path, count=4, env={"MODE": "x"}, no_cache=True)
+    assert reasons(last) == {FIRST: "reuse off (--no-cache)", SECOND: "reuse off (--no-cache)"}
+    shutil.rmtree(tmp_path / "outputs")  # every run folder: the cache's entries point at files that are gone
+    assert reasons(run(tmp_path, count=4, env={"MODE": "x"})[1])[FIRST] == "earlier result missing"
+
+
+def test_the_table_and_the_page_show_the_reason(tmp_path, reusepkg):
+    outputs = str(tmp_path / "outputs")
+    proc = run_script("run_locally_in_subproc.py", PIPE_FICTION_OUTPUTS=outputs)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    expected = "first run" if supported() else "no local task cache before kfp 2.17"
+    assert f"{FIRST}   ran " in proc.stdout and proc.stdout.count(expected) >= 2
+    (page,) = (tmp_path / "outputs").glob("fixture-reuse-*/index.html")
+    assert "ran, " in page.read_text() and expected in page.read_text()
