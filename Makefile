@@ -197,9 +197,12 @@ debug-k8s: $(PIPE)/$(PIPE_VENV)/.synced ## Forward localhost:PORT to a cluster t
 	$(NEED_TASK)
 	cd $(PIPE) && exec $(PY) debug_in_k8s_cluster.py --run-id "$$RUN_ID" --task "$$TASK" --port "$$PORT"
 
-rename: $(UV_DEP) ## Make the template yours: rename package, folders, image, env vars (NAME=acme-ml, clean tree)
+rename: $(UV_DEP) ## Make it yours, first: rename package, folders, image, variables (NAME=acme-ml, on a clean tree)
 	@test -n "$${NAME:-}" || { echo "Give the new name: make rename NAME=acme-ml" >&2; exit 2; }
-	cd $(PIPE) && python3 -m utils.dev.rename --uv "$$UV" -- "$$NAME"
+	@cd $(PIPE) && python3 -m utils.dev.rename --check -- "$$NAME"
+	@# ruff (in the pipelines venv) re-wraps the lines the new name makes longer.
+	@$(MAKE) --no-print-directory $(PIPE)/$(PIPE_VENV)/.synced
+	cd $(PIPE) && python3 -m utils.dev.rename --uv "$$UV" --ruff $(PIPE)/$(PIPE_VENV)/bin/ruff -- "$$NAME"
 
 # The venvs' bytecode is compiled at install time and stays: deleting it would make every task
 # recompile kfp and pandas (their .synced markers would still say "done").

@@ -23,7 +23,10 @@ from utils.common.paths import PIPELINES_DIR
 
 
 def env_file() -> Path:
-    """The .env file read under the environment: ``PIPE_FICTION_ENV_FILE``, else ``pipelines/.env``."""
+    """The .env file read under the environment.
+
+    ``PIPE_FICTION_ENV_FILE``, else ``pipelines/.env``.
+    """
     return Path(os.environ.get("PIPE_FICTION_ENV_FILE") or PIPELINES_DIR / ".env")
 
 
@@ -81,16 +84,18 @@ def command_line(argv: list[str] | None = None) -> list[str]:
 
 
 def pipeline_spec() -> str | None:
-    """Which pipeline the scripts run: ``PIPE_FICTION_PIPELINE`` (``module`` or ``module:function``).
+    """Which pipeline the scripts run: ``module`` or ``module:function``.
 
-    Unset means the one ``@dsl.pipeline`` in ``pipelines/pipeline.py`` (``make ... PIPELINE=...``).
+    From ``PIPE_FICTION_PIPELINE`` (``make ... PIPELINE=...``); unset means the one
+    ``@dsl.pipeline`` in ``pipelines/pipeline.py``.
     """
     return get("PIPE_FICTION_PIPELINE")
 
 
 def local_outputs_dir() -> Path:
-    """Where local runs write their artifacts: ``PIPE_FICTION_OUTPUTS``, else ``pipelines/local_outputs``.
+    """Where local runs write their artifacts.
 
+    ``PIPE_FICTION_OUTPUTS``, else ``pipelines/local_outputs``,
     Always absolute with ``~`` expanded: kfp takes a ``~/...`` pipeline root literally.
     """
     raw = get("PIPE_FICTION_OUTPUTS") or str(PIPELINES_DIR / "local_outputs")

@@ -44,6 +44,9 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     import re
     import sys
 
+    def say(message: str, to_stderr: bool = False) -> None:
+        print(f"[pipe-fiction] {message}", file=sys.stderr if to_stderr else sys.stdout, flush=True)
+
     me, iteration = component, ()
     if "--executor_input" in sys.argv[:-1]:
         try:
@@ -58,7 +61,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
         return None
     if any(iteration):
         where = ", ".join(map(str, iteration))
-        print(f"[pipe-fiction] task '{me}' (iteration {where}) runs on: its first iteration waits", flush=True)
+        say(f"task '{me}' (iteration {where}) runs on: its first iteration waits")
         return None
     component = me
     import socket
@@ -71,11 +74,11 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
     limit = f", timeout {timeout:g} s" if timeout else ""
 
     def fail(message: str) -> None:
-        print(f"[pipe-fiction] task '{component}': {message}", file=sys.stderr, flush=True)
+        say(f"task '{component}': {message}", to_stderr=True)
         raise SystemExit(1)
 
     def announce(how: str) -> None:
-        print(f"[pipe-fiction] task '{component}' is waiting for a debugger: {how} on port {port}{limit}", flush=True)
+        say(f"task '{component}' is waiting for a debugger: {how} on port {port}{limit}")
 
     if debugger == "remote-pdb":
         import pdb
@@ -126,7 +129,7 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
         timer.cancel()
     if not debugpy.is_client_connected():
         fail(f"no debugger attached on port {port} within {timeout:g} s")
-    print(f"[pipe-fiction] debugger attached to task '{component}'", flush=True)
+    say(f"debugger attached to task '{component}'")
 
     # Imported here, not in the watching thread: the paused task may hold an import lock.
     import contextlib
@@ -162,16 +165,16 @@ def pipe_fiction_debug(component: str, enabled: bool, port: int, debugger: str, 
             if reader is None:
                 continue
             if reader is not seen:
-                print(f"[pipe-fiction] task '{component}': another debugger attached; the task runs on", flush=True)
+                say(f"task '{component}': another debugger attached; the task runs on")
                 PyDevdAPI().request_resume_thread("*")
                 seen = reader
                 keep_alive(reader)
             elif db.is_attached() and not reader.is_alive():
-                print(f"[pipe-fiction] the debugger of task '{component}' went away: the task runs on", flush=True)
+                say(f"the debugger of task '{component}' went away: the task runs on")
                 PyDevdAPI().request_disconnect(db, resume_threads=True)
 
     attached = getattr(pydevd.get_global_debugger(), "reader", None)
-    watch = threading.Thread(target=run_on_when_the_client_drops, args=(attached,), name="pipe-fiction-debug-watch")
+    watch = threading.Thread(target=run_on_when_the_client_drops, args=(attached,), name="debug-watch")
     # Marked as the debugger's own (pydevd's convention): it is neither traced nor paused with the task.
     watch.daemon = watch.is_pydev_daemon_thread = watch.pydev_do_not_trace = True
     watch.start()

@@ -7,13 +7,13 @@ covers the build context as ``docker build`` sends it (the codebase folder with 
 arguments: the base image, the extra CA bundle's content, and the kfp and debugpy versions. So the
 tag changes exactly when the built image would, ``make run-docker`` builds exactly when the working
 tree has changed, and a cluster never runs older code under a tag it has cached.
-``IMAGE``/``PIPE_FICTION_IMAGE`` with a tag is used as given; without one (``ghcr.io/me/pipe-fiction``)
-it gets the fingerprinted tag.
+``IMAGE``/``PIPE_FICTION_IMAGE`` with a tag is used as given; without one
+(``ghcr.io/me/pipe-fiction``) it gets the fingerprinted tag.
 
 Standard library only: the Makefile runs it with the system's ``python3`` before any environment
 exists (``cd pipelines && python3 -m utils.image.tag [--moving|--pushable]``), reading
-``PIPE_FICTION_IMAGE``, ``KFP_VERSION``, ``BASE_IMAGE`` and ``EXTRA_CA_BUNDLE`` from the environment,
-never from a shell command line.
+``PIPE_FICTION_IMAGE``, ``KFP_VERSION``, ``BASE_IMAGE`` and ``EXTRA_CA_BUNDLE`` from the
+environment, never from a shell command line.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import TextIO
 # component runs; kfp.local's orchestrator logs how it resolves each input from its parent.
 _EXECUTOR_LINE = re.compile(r"^\s*\[KFP Executor [^\]]*\]: ")
 _DUMP_START = re.compile(r"^\s*\[KFP Executor [^\]]*\]: Got executor_input:\s*$")
-_ORCHESTRATOR_CHATTER = re.compile(r"^\s*[\d:.]+ - INFO - Applying expression selector ")
+_ORCHESTRATOR_CHATTER = re.compile(r"^\s*[\d:.]+ - INFO - (Applying|After) expression selector")
 
 
 class TaskOutputFilter:

@@ -109,7 +109,8 @@ def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunR
     same command line works in subprocess and Docker runs.
 
     Raises:
-        PipeFictionError: If an argument or option is refused, or Docker, the image or the port is not ready.
+        PipeFictionError: If an argument or option is refused, or Docker, the image or the port
+            is not ready.
     """
     arguments = checked_arguments(pipeline, args)
     debug_env = debug_environment(args, pipeline)
@@ -126,7 +127,8 @@ def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunR
     reuse = reuse_options(args, pipeline, environment, args.data_dir, None if is_fingerprinted(image) else image_id)
     root = settings.local_outputs_dir()
     volumes = {str(args.data_dir): {"bind": CONTAINER_DATA_DIR, "mode": "ro"}}
-    volumes.update(read_only_volumes(host_paths(arguments, already_mounted=[root, args.data_dir])))
+    # The data folder is at /data, not where it is on the host: a path into it is mounted too.
+    volumes.update(read_only_volumes(host_paths(arguments, already_mounted=[root])))
     runner = docker_runner(
         ports=ports,
         environment=environment,

@@ -3,7 +3,8 @@
 A ``conftest.py`` imports the ones it wants (``from utils.testing.fixtures import ...``): a
 hermetic environment (no developer's ``.env``, cluster settings or task cache leak in), kfp.local
 initialised with the subprocess runner on a fresh folder, and the Docker engine and task image
-(skipped with the reason when absent; ``PIPE_FICTION_REQUIRE_DOCKER=1`` turns the skip into a failure).
+(skipped with the reason when absent; ``PIPE_FICTION_REQUIRE_DOCKER=1`` turns the skip into a
+failure).
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def docker_engine() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def task_image(docker_engine: Any) -> str:
-    """The task image's name (``PIPE_FICTION_IMAGE``, as ``make build-image`` built it), or skip."""
+    """The task image's name, or skip.
+
+    ``PIPE_FICTION_IMAGE``, as ``make build-image`` built it.
+    """
     from utils.docker.containers import check_image_present
     from utils.image.task_image import task_image as image_of_tasks
 

@@ -59,8 +59,11 @@ def clean_env(rename: tuple[str, str] | None = None, **extra: str) -> dict[str, 
         rename: (old, new) upper-case prefixes of a renamed copy's variables (``PIPE_FICTION_``).
         **extra: Variables to set.
     """
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE",
-           "PIPE_FICTION_PIPELINE")}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE", "PIPE_FICTION_PIPELINE")
+    }
     env.update(extra)
     if rename:
         old, new = rename

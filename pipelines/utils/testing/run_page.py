@@ -60,7 +60,10 @@ def parts(page: Path) -> PageParts:
 
 
 def render(page: Path, *args: str) -> subprocess.CompletedProcess:
-    """Headless Chromium on the page, offline; skips (fails with PIPE_FICTION_REQUIRE_BROWSER=1) without one."""
+    """Headless Chromium on the page, offline.
+
+    Skips without one (fails with ``PIPE_FICTION_REQUIRE_BROWSER=1``).
+    """
     if find_browser() is None:
         reason = "needs Chromium for the browser test (Debian: apt-get install chromium)"
         if os.environ.get("PIPE_FICTION_REQUIRE_BROWSER", "").lower() in ("1", "true", "yes"):

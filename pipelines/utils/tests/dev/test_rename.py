@@ -8,13 +8,15 @@ import uuid
 import pytest
 
 from utils.common.paths import PIPELINES_DIR
-from utils.dev.rename import RenameError, check_name, spellings
+from utils.dev.rename import MAX_LENGTH, RenameError, check_name, rename, ruff_tidy, spellings
 from utils.tests.helpers import copies
 from utils.tests.helpers.copies import clone, ok
 
 ROOT = PIPELINES_DIR.parent
 OLD = ROOT.glob("*-codebase").__next__().name.removesuffix("-codebase")
-NEW = "acme-ml" if OLD != "acme-ml" else "zeta-ml"  # differs from the current name, also in a renamed copy
+# The longest name allowed, so that the lint tests see the longest lines a rename can make;
+# differs from the current name, also in a renamed copy.
+NEW = next(name for name in ("acme-machine-learning-platform-x", "zeta-machine-learning-platform-x") if name != OLD)
 OLD_PATTERN = re.compile("|".join(re.escape(v) for v in spellings(OLD).values()))
 
 
@@ -36,11 +38,22 @@ def make(copy, *args, **kwargs):
         ("import", "shadow a Python keyword or module"),
         ("json", "shadow a Python keyword or module"),
         (OLD, "already called"),
+        ("a" * (MAX_LENGTH + 1), f"at most {MAX_LENGTH} characters"),
     ],
 )
 def test_bad_names_are_refused(name, message):
     with pytest.raises(RenameError, match=message):
         check_name(name, OLD)
+
+
+def test_the_longest_name_leaves_every_line_lint_clean(tmp_path):
+    assert len(NEW) == MAX_LENGTH
+    copy = clone(tmp_path)
+    ruff = str(PIPELINES_DIR / ".venv" / "bin" / "ruff")
+    rename(copy, NEW, relock=None, tidy=ruff_tidy(ruff))
+    for command in (["check", "--output-format", "concise"], ["format", "--check"]):
+        done = subprocess.run([ruff, *command, "."], cwd=copy, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
 
 
 def test_spellings_cover_every_form():
@@ -78,8 +91,13 @@ def test_shell_text_in_the_name_runs_nothing_and_changes_nothing(tmp_path, templ
 
 def test_a_failure_midway_puts_the_tree_back(tmp_path):
     copy = clone(tmp_path)
-    failed = make(copy, "-s", "rename", f"NAME={NEW}", "UV=/bin/false")  # the re-lock step fails
-    assert failed.returncode != 0 and "the tree is back as it was" in failed.stderr, failed.stderr
+
+    def failing_relock(root):
+        assert (root / f"{NEW}-codebase").is_dir()  # midway: files rewritten, folders moved
+        raise RenameError("'uv lock' failed in pipelines: no network")
+
+    with pytest.raises(RenameError, match="the tree is back as it was"):
+        rename(copy, NEW, relock=failing_relock)
     assert (copy / f"{OLD}-codebase" / spellings(OLD)["snake"]).is_dir()
     assert not (copy / f"{NEW}-codebase").exists()
     assert git_status(copy) == ""
@@ -91,7 +109,7 @@ FIXTURES = "utils.tests.fixtures.pipelines"
 
 @pytest.fixture(scope="module")
 def renamed_copy(tmp_path_factory):
-    """A clone renamed to NEW and committed, with its pipelines environment set up."""
+    """A fresh clone renamed to NEW (the README's first step) and committed, its environments set up."""
     copy = clone(tmp_path_factory.mktemp("rename"))
     ok(make(copy, "rename", f"NAME={NEW}"))
     subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
@@ -118,6 +136,10 @@ def test_renamed_copy_keeps_no_old_name(renamed_copy):
 
 
 @ON_LOCKED_KFP
+def test_renamed_copy_lints_clean(renamed_copy):
+    ok(make(renamed_copy, "lint"))
+
+
 def test_renamed_copy_imports_compiles_runs_and_passes_its_package_tests(renamed_copy):
     ok(make(renamed_copy, "test-package", "PYTEST_ARGS=-q -p no:cacheprovider"))
     yaml_path = renamed_copy / "compiled.yaml"

@@ -1,6 +1,6 @@
 """Copies of this repository for end-to-end tests (see :mod:`utils.testing.repo_copies`), with pytest helpers.
 
-A copy is a ``git clone`` of HEAD, so commit before running those tests.
+A copy holds the working tree as it is (uncommitted work included), committed in a fresh repository.
 """
 
 from __future__ import annotations

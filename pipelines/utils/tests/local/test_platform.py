@@ -19,8 +19,13 @@ def local_kubernetes(tmp_path):
 
 
 def run(script, tmp_path, folder, *args):
-    proc = run_script(script, *args, PIPE_FICTION_PIPELINE=PIPELINE, PIPE_FICTION_OUTPUTS=str(tmp_path / "out"),
-                      PIPE_FICTION_LOCAL_KUBERNETES=str(folder))  # fmt: skip
+    proc = run_script(
+        script,
+        *args,
+        PIPE_FICTION_PIPELINE=PIPELINE,
+        PIPE_FICTION_OUTPUTS=str(tmp_path / "out"),
+        PIPE_FICTION_LOCAL_KUBERNETES=str(folder),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
     output = next(line for line in proc.stdout.splitlines() if line.startswith("  Output: "))
     return proc, output.removeprefix("  Output: ").strip('"')

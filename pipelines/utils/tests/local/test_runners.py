@@ -30,6 +30,14 @@ def test_the_same_host_path_argument_works_in_every_runner(script, tmp_path, hos
 
 
 @pytest.mark.usefixtures("task_image")
+def test_a_host_path_into_the_data_folder_works_in_docker_where_it_is(tmp_path, host_file):
+    # The data folder is mounted at /data; a path into it, given as is, must be found too.
+    proc = run("run_locally_in_docker.py", tmp_path, "--path", str(host_file), "--data-dir", str(host_file.parent))
+    assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
+    assert '  Output: "from the host"\n' in proc.stdout
+
+
+@pytest.mark.usefixtures("task_image")
 def test_a_task_missing_a_host_file_in_its_container_says_what_to_do_in_one_line(tmp_path, host_file):
     proc = run("run_locally_in_docker.py", tmp_path, "--path", str(host_file), "--sibling", "other.csv")
     assert_one_line_error(proc, "task 'read-text-file' failed: it could not find")

@@ -84,8 +84,11 @@ def test_a_task_printing_50_mb_leaves_a_small_page_and_keeps_the_run_scripts_mem
         "sys.argv = ['run_locally_in_subproc.py']\n"
         "runpy.run_path('run_locally_in_subproc.py', run_name='__main__')\n"
     )
-    env = {**__import__("os").environ, "PIPE_FICTION_PIPELINE": "utils.tests.fixtures.pipelines:chatter_pipeline",
-           "PIPE_FICTION_OUTPUTS": str(tmp_path / "out")}  # fmt: skip
+    env = {
+        **__import__("os").environ,
+        "PIPE_FICTION_PIPELINE": "utils.tests.fixtures.pipelines:chatter_pipeline",
+        "PIPE_FICTION_OUTPUTS": str(tmp_path / "out"),
+    }
     done = subprocess.run([sys.executable, "-c", measure], cwd=PIPELINES_DIR, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]

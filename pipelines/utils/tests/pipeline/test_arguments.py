@@ -159,8 +159,11 @@ def test_local_arguments_naming_no_input_are_one_line(tmp_path, monkeypatch):
 def test_a_debug_run_without_arguments_takes_the_local_ones(tmp_path):
     from utils.testing.scripts import run_script
 
-    proc = run_script("run_locally_in_subproc.py", PIPE_FICTION_PIPELINE="utils.tests.fixtures.with_local_arguments",
-                      PIPE_FICTION_OUTPUTS=str(tmp_path))  # fmt: skip
+    proc = run_script(
+        "run_locally_in_subproc.py",
+        PIPE_FICTION_PIPELINE="utils.tests.fixtures.with_local_arguments",
+        PIPE_FICTION_OUTPUTS=str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (text,) = tmp_path.glob("fixture-local-arguments-*/write-words/text")
     assert text.read_text() == "loc0\nloc1\n"

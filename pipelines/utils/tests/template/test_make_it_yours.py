@@ -1,132 +1,259 @@
-"""Make it yours: a copy whose demo is replaced by another project runs, debugs and tests unchanged.
+"""Make it yours, as the README says, with a real project in place of the demo, nothing committed.
 
-The swap touches only what the README's "Make it yours" section says a user edits: the
-package's module (and its tests), ``components.py``, ``pipeline.py``, and the demo's tests,
-which are deleted. Everything else (scripts, utils, Makefile, VS Code, machinery tests) stays.
+The project (``fixtures/projects/churn``) is a seven-step scikit-learn pipeline: a re-exporting
+package ``__init__.py``, a package module named ``test_model.py``, parquet hand-offs, a dict
+output, a metadata-only ``ClassificationMetrics``, Markdown and HTML outputs, a secret through
+kfp-kubernetes and a required CSV path given as a host path. A copy of the repository is
+renamed first (the README's step 0, on the clean tree), then the project goes in where the
+README's steps put it, its dependencies are added and ``make lock`` run; from there every make
+target a user runs is run as they would run it.
 """
 
-import contextlib
+import hashlib
+import hmac
+import json
 import re
-import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from utils.debugging.bootstrap import WAITING
+from utils.dev.rename import respell, spellings
 from utils.testing.dap_client import DapClient
-from utils.tests.helpers import free_port
-from utils.tests.helpers.copies import NESTED, clean_env, clone, make, ok, once_on_the_locked_kfp
+from utils.testing.debug_session import free_port
+from utils.testing.repo_copies import commit_all
+from utils.tests.helpers.copies import ROOT, clean_env, clone, make, ok, once_on_the_locked_kfp
 
-YOURS = Path(__file__).parents[1] / "fixtures" / "your_project"
+PROJECT = Path(__file__).parents[1] / "fixtures" / "projects" / "churn"
+TEMPLATE = next(ROOT.glob("*-codebase")).name.removesuffix("-codebase")
+NAME = "acme-churn-prediction" if TEMPLATE != "acme-churn-prediction" else "zeta-churn-prediction"
+PACKAGE, CODEBASE = spellings(NAME)["snake"], f"{NAME}-codebase"
+# The copy's own variables carry its new name (PIPE_FICTION_OUTPUTS becomes ACME_CHURN_..._OUTPUTS).
+PREFIXES = (spellings(TEMPLATE)["upper"] + "_", spellings(NAME)["upper"] + "_")
+SIGNING_KEY = "key-of-the-team-0123"
+TASKS = ["load-customers", "split-customers", "fit-scaler", "tune-svm", "train-svm", "evaluate-model", "test-model"]
 pytestmark = once_on_the_locked_kfp(also_in_copies=False)
 
 
-def swap_in_your_project(copy: Path) -> Path:
-    """Replaces the demo in the copy by the project in tests/fixtures/your_project; returns the copy."""
-    package = copy / "pipe-fiction-codebase" / "pipe_fiction"
-    for module in package.glob("*.py"):
-        module.unlink()
-    shutil.copy(YOURS / "wordplay.py", package / "wordplay.py")
-    shutil.copy(YOURS / "package_init.py", package / "__init__.py")
-    for test in (copy / "pipe-fiction-codebase" / "tests").glob("test_*.py"):
-        test.unlink()
-    shutil.copy(YOURS / "tests_of_wordplay.py", copy / "pipe-fiction-codebase" / "tests" / "test_wordplay.py")
-    for name in ("components.py", "pipeline.py", "pipeline_with_outputs.py"):
-        shutil.copy(YOURS / name, copy / "pipelines" / name)
-    # Step 4: the demo's tests in pipelines/tests/ are replaced by yours; its conftest.py stays.
-    for test in (copy / "pipelines" / "tests").glob("*.py"):
-        if test.name not in ("__init__.py", "conftest.py"):
-            test.unlink()
-    shutil.copy(YOURS / "tests_of_components.py", copy / "pipelines" / "tests" / "test_components.py")
-    # Committed, as a user would: the copy's own tests that clone it (make rename) see the swap.
-    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
-    identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
-    subprocess.run(["git", *identity, "commit", "--quiet", "-m", "My project"], cwd=copy, check=True)
-    return copy
+def in_copy(copy: Path, *args: str, timeout: float = 900, **env: str) -> subprocess.CompletedProcess:
+    return make(copy, "--no-print-directory", *args, timeout=timeout, rename=PREFIXES, **env)
+
+
+def customers_csv(path: Path, rows: int = 240) -> Path:
+    rng = np.random.default_rng(3)
+    tenure, spend, calls = rng.uniform(0, 10, rows), rng.uniform(0, 5, rows), rng.poisson(2, rows)
+    churned = (((tenure < 4) & (spend > 1.5)) | (calls > 4)).astype(int)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame({"tenure": tenure, "spend": spend, "support_calls": calls, "churned": churned})
+    table.to_csv(path, index=False)
+    return path
+
+
+def put(source: Path, target: Path) -> None:
+    """A file of the project, written as its user would have: in the name they chose."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(respell(source.read_text(), TEMPLATE, NAME))
+
+
+def make_it_yours(copy: Path) -> None:
+    """Steps 1 to 5 of the README's "Make it yours", on the renamed copy, nothing committed."""
+    package, tests = copy / CODEBASE / PACKAGE, copy / CODEBASE / "tests"
+    # 1. The ML code replaces the demo's package modules and tests; its dependencies, then make lock.
+    for old in [*package.glob("*.py"), *tests.glob("test_*.py")]:
+        old.unlink()
+    for source in (PROJECT / "codebase" / "package").glob("*.py"):
+        put(source, package / source.name)
+    for source in (PROJECT / "codebase" / "tests").glob("*.py"):
+        put(source, tests / source.name)
+    pyproject = copy / CODEBASE / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(
+        text.replace('    "pandas>=2.1",\n', '    "pandas>=2.1",\n    "pyarrow>=15",\n    "scikit-learn>=1.4",\n')
+    )
+    # 2, 3. Components and pipeline; 4. the demo's tests replaced by the project's (conftest.py stays).
+    for name in ("components.py", "pipeline.py"):
+        put(PROJECT / "pipelines" / name, copy / "pipelines" / name)
+    for old in (copy / "pipelines" / "tests").glob("*.py"):
+        if old.name not in ("__init__.py", "conftest.py"):
+            old.unlink()
+    for source in (PROJECT / "pipelines" / "tests").glob("*.py"):
+        put(source, copy / "pipelines" / "tests" / source.name)
+    # 5. The secret the cluster injects, as a local file; the data LOCAL_ARGUMENTS names.
+    secret = copy / "pipelines" / "local_kubernetes" / "secrets" / "report-signing.env"
+    secret.parent.mkdir(parents=True)
+    secret.write_text(f"key={SIGNING_KEY}\n")
+    customers_csv(copy / "pipelines" / "data" / "customers.csv")
 
 
 @pytest.fixture(scope="module")
 def your_copy(tmp_path_factory):
-    return swap_in_your_project(clone(tmp_path_factory.mktemp("yours")))
+    copy = clone(tmp_path_factory.mktemp("yours"))
+    ok(make(copy, "--no-print-directory", "rename", f"NAME={NAME}", timeout=900))  # step 0, on a clean tree
+    ok(in_copy(copy, "lint"))
+    commit_all(copy, f"Rename to {NAME}")  # as the README says; from here on nothing is committed
+    make_it_yours(copy)
+    ok(in_copy(copy, "lock"))
+    yield copy
+    try:
+        import docker
+
+        engine = docker.from_env()
+        for image in engine.images.list(name=NAME):
+            engine.images.remove(image.id, force=True)
+    except Exception:  # no engine: nothing was built
+        pass
 
 
-def only_edits_allowed(copy: Path) -> list[str]:
-    changed = ["git", "diff", "--name-status", "HEAD~1", "HEAD"]
-    status = subprocess.run(changed, cwd=copy, capture_output=True, text=True, check=True).stdout
-    allowed = re.compile(r"pipe-fiction-codebase/(pipe_fiction|tests)/|pipelines/(components|pipeline\w*)\.py|"
-                         r"pipelines/tests/(?!conftest\.py)")  # fmt: skip
-    return [line for line in status.splitlines() if not allowed.search(line)]
+def changed_files(copy: Path) -> list[str]:
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=copy, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    return [line[3:] for line in status.splitlines()]
 
 
-def test_the_swap_edits_only_the_users_files(your_copy):
-    assert only_edits_allowed(your_copy) == []
+def test_the_swap_edits_only_the_files_the_readme_names_and_is_not_committed(your_copy):
+    allowed = re.compile(
+        rf"^({re.escape(CODEBASE)}/({PACKAGE}|tests)/|{re.escape(CODEBASE)}/(pyproject\.toml|uv\.lock)$|"
+        r"pipelines/(components|pipeline)\.py$|pipelines/uv\.lock$|pipelines/tests/(?!conftest\.py)|pipelines/data/)"
+    )
+    changed = changed_files(your_copy)
+    assert f"{CODEBASE}/{PACKAGE}/test_model.py" in changed and "pipelines/pipeline.py" in changed
+    assert [path for path in changed if not allowed.search(path)] == []
 
 
-def test_make_run_subproc_runs_the_new_pipeline(your_copy, tmp_path):
-    run = ok(make(your_copy, "run-subproc", "ARGS=--sentence 'Kubeflow pipelines compose'",
-                  PIPE_FICTION_OUTPUTS=str(tmp_path)))  # fmt: skip
-    assert "Pipeline outputs: none" in run.stdout
-    (report,) = tmp_path.glob("wordplay-*/save-longest/report")
-    assert report.read_text() == "pipelines"
-    missing = make(your_copy, "run-subproc")
-    assert missing.returncode != 0 and "the following arguments are required: --sentence" in missing.stderr
+def run_record(outputs: Path) -> dict:
+    (run,) = outputs.glob("churn-svm-*/run.json")
+    return json.loads(run.read_text())
 
 
-def test_the_variant_with_outputs_prints_them(your_copy, tmp_path):
-    run = ok(make(your_copy, "run-subproc", "PIPELINE=pipeline_with_outputs", "ARGS=--sentence 'a bbb cc'",
-                  PIPE_FICTION_OUTPUTS=str(tmp_path)))  # fmt: skip
-    assert '  longest: "bbb"\n' in run.stdout and "    words  3\n" in run.stdout
+def run_record_of(proc: subprocess.CompletedProcess) -> dict:
+    """The run.json of the run ``proc`` printed the folder of."""
+    folder = next(line for line in proc.stdout.splitlines() if line.startswith("Run folder: "))
+    return json.loads((Path(folder.removeprefix("Run folder: ")) / "run.json").read_text())
 
 
-def test_make_debug_subproc_stops_in_the_new_package_code(your_copy, tmp_path):
-    module = your_copy / "pipe-fiction-codebase" / "pipe_fiction" / "wordplay.py"
-    line = next(i for i, text in enumerate(module.read_text().splitlines(), 1) if "words = re.findall" in text)
+def signature_of(record: dict) -> tuple[str, str]:
+    """The test task's signature, and the one the key gives its report (the key itself is never output)."""
+    (task,) = [t for t in record["tasks"] if t["name"] == "test-model"]
+    report = Path(task["outputs"]["report"]["path"]).read_text()
+    expected = hmac.new(SIGNING_KEY.encode(), report.encode(), hashlib.sha256).hexdigest()[:16]
+    return task["outputs"]["signature"], expected
+
+
+def assert_a_real_run(proc: subprocess.CompletedProcess, outputs: Path) -> dict:
+    assert "Pipeline outputs:" in proc.stdout and SIGNING_KEY not in proc.stdout + proc.stderr
+    record = run_record(outputs)
+    assert sorted(t["name"] for t in record["tasks"]) == sorted(TASKS)
+    assert 0.8 < record["outputs"]["Output"] <= 1.0
+    signature, expected = signature_of(record)
+    assert signature == expected
+    (run,) = outputs.glob("churn-svm-*")
+    (evaluate,) = [t for t in record["tasks"] if t["name"] == "evaluate-model"]
+    assert "confusionMatrix" in evaluate["outputs"]["metrics"]["metadata"]
+    assert "# Churn model" in (run / "test-model" / "report").read_text()
+    assert "<table>" in (run / "test-model" / "chart").read_text()
+    return record
+
+
+def test_run_subproc_and_run_docker_take_the_same_host_path_and_the_secret(your_copy, tmp_path, request):
+    csv = customers_csv(tmp_path / "elsewhere" / "customers.csv")  # a host path outside the repository
+    args = f"ARGS=--csv-path {csv} --no-cache"
+    local = in_copy(your_copy, "run-subproc", args, PIPE_FICTION_OUTPUTS=str(tmp_path / "subproc"))
+    assert local.returncode == 0, (local.stdout + local.stderr)[-3000:]
+    assert_a_real_run(local, tmp_path / "subproc")
+    request.getfixturevalue("docker_engine")
+    docker = in_copy(your_copy, "run-docker", args, PIPE_FICTION_OUTPUTS=str(tmp_path / "docker"))
+    assert docker.returncode == 0, (docker.stdout + docker.stderr)[-3000:]
+    assert_a_real_run(docker, tmp_path / "docker")
+
+
+def test_debug_subproc_without_arguments_stops_in_the_package(your_copy, tmp_path):
+    module = your_copy / CODEBASE / PACKAGE / "tuning.py"
+    line = next(i for i, text in enumerate(module.read_text().splitlines(), 1) if text.strip().startswith("return {"))
     port = free_port()
+    env = clean_env(PREFIXES, PIPE_FICTION_OUTPUTS=str(tmp_path))
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "debug-subproc", "TASK=split-words", f"PORT={port}", "TIMEOUT=120",
-         "ARGS=--sentence 'one two three'"],
-        cwd=your_copy, env=clean_env(PIPE_FICTION_OUTPUTS=str(tmp_path)), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        ["make", "--no-print-directory", "debug-subproc", "TASK=tune-svm", f"PORT={port}", "TIMEOUT=300"],
+        cwd=your_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
+    seen = []
     try:
         for output in proc.stdout:
+            seen.append(output)
             if WAITING in output:
                 break
+        assert any(WAITING in s for s in seen), "".join(seen)[-3000:]
         client = DapClient("127.0.0.1", port)
         try:
-            client.attach({str(module): [line + 1]})
+            client.attach({str(module): [line]})
             entry = client.event("stopped", 120)
             client.request("continue", threadId=entry["threadId"])
-            stop = client.event("stopped", 120)
+            stop = client.event("stopped", 300)
             frame = client.top_frame(stop["threadId"])
-            assert (frame["source"]["path"], frame["line"], frame["name"]) == (str(module), line + 1, "tokenize")
-            assert client.evaluate("words", frame["id"]) == "['one', 'two', 'three']"
+            assert (frame["source"]["path"], frame["line"], frame["name"]) == (str(module), line, "tune")
+            assert client.evaluate("sorted(search.best_params_)", frame["id"]) == "['C', 'kernel']"
             client.request("continue", threadId=stop["threadId"])
         finally:
             client.close()
-        proc.wait(120)
+        rest = proc.communicate(timeout=300)[0]
     finally:
         if proc.poll() is None:
-            proc.terminate()
+            proc.kill()
             proc.wait(30)
-    assert proc.returncode == 0
+    assert proc.returncode == 0, rest[-3000:]
 
 
-@pytest.mark.usefixtures("docker_engine")
-def test_make_run_docker_and_make_test_pass_under_a_tag_of_their_own(your_copy, tmp_path, docker_engine):
-    tag = f"pipe-fiction:yours-{uuid.uuid4().hex[:8]}"
+def outcomes(proc: subprocess.CompletedProcess) -> dict[str, tuple[str, str]]:
+    """The run table: task -> (outcome, why)."""
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["task", "outcome"])
+    table = {}
+    for line in lines[start + 1 :]:
+        parts = line.split(None, 3)
+        if len(parts) < 3 or parts[1] not in ("ran", "reused", "failed"):
+            break
+        table[parts[0]] = (parts[1], parts[3] if len(parts) > 3 else "")
+    return table
+
+
+@pytest.mark.parametrize("target", ["run-subproc", "run-docker"])
+def test_a_rerun_reuses_every_task_and_a_one_line_edit_reruns_only_the_task_that_uses_it(
+    your_copy, tmp_path, target, request
+):
+    if target == "run-docker":
+        request.getfixturevalue("docker_engine")
+    run = lambda: ok(in_copy(your_copy, target, PIPE_FICTION_OUTPUTS=str(tmp_path)))  # noqa: E731
+    run()
+    again = run()
+    assert {task: outcome for task, (outcome, _) in outcomes(again).items()} == dict.fromkeys(TASKS, "reused")
+    assert "Building" not in again.stdout
+    reporting = your_copy / CODEBASE / PACKAGE / "reporting.py"
+    original = reporting.read_text()
+    reporting.write_text(original.replace('"# Churn model\\n\\n"', '"# Churn model, tested\\n\\n"'))
+    assert reporting.read_text() != original
     try:
-        run = ok(make(your_copy, "run-docker", f"IMAGE={tag}", "ARGS=--sentence 'containers work too'",
-                      PIPE_FICTION_OUTPUTS=str(tmp_path)))  # fmt: skip
-        (report,) = tmp_path.glob("wordplay-*/save-longest/report")
-        assert report.read_text() == "containers" and "Pipeline outputs: none" in run.stdout
-        test = make(your_copy, "test", f"IMAGE={tag}", "PYTEST_ARGS=-q -p no:cacheprovider", timeout=1500,
-                    **{NESTED: "1"})  # fmt: skip
-        failures = [line for line in test.stdout.splitlines() if line.startswith(("FAILED", "ERROR", "E "))]
-        assert test.returncode == 0, "\n".join(failures[:40]) or (test.stdout + test.stderr)[-3000:]
-        assert re.search(r"\d+ passed", test.stdout)
+        edited = run()
     finally:
-        with contextlib.suppress(Exception):
-            docker_engine.images.remove(tag, force=True)
+        reporting.write_text(original)
+    ran = {task: why for task, (outcome, why) in outcomes(edited).items() if outcome == "ran"}
+    assert ran == {"test-model": f"code changed: {PACKAGE}/reporting.py"}
+    if target == "run-docker":
+        assert "Building" in edited.stdout  # the image of the edited tree: its tag is new
+    (record,) = [t for t in run_record_of(edited)["tasks"] if t["name"] == "test-model"]
+    assert Path(record["outputs"]["report"]["path"]).read_text().startswith("# Churn model, tested")
+
+
+def test_make_test_passes_with_the_users_tests_and_the_checks_of_their_pipeline(your_copy):
+    done = in_copy(your_copy, "test", "PYTEST_ARGS=-q -p no:cacheprovider -rs", timeout=1200)
+    failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR", "E "))]
+    assert done.returncode == 0, "\n".join(failures[:40]) or (done.stdout + done.stderr)[-3000:]
+    # The package's 4 tests (its ML module test_model.py is not one), then the user's 4 and the 4
+    # checks of their pipeline, none skipped (its run included: LOCAL_ARGUMENTS gives the CSV).
+    summaries = re.findall(r"^(\d+ passed.*?) in [\d.]+s", done.stdout, re.M)
+    assert summaries == ["4 passed", "8 passed"], done.stdout[-3000:]
+
+
+def test_make_lint_passes_on_the_users_code(your_copy):
+    ok(in_copy(your_copy, "lint"))

@@ -73,8 +73,9 @@ FIXTURES = "PIPELINE=utils.tests.fixtures.pipelines"
         (["test-package", "PYTEST_ARGS=-k '$(shell touch {marker})' --collect-only -q"], {},
          "Wrong expression passed to '-k': $(shell touch {marker})"),
     ],
-    ids=["ARGS", "TASK", "PIPELINE", "PORT", "TIMEOUT", "DEBUGGER", "NAME", "PIPE_FICTION_IMAGE", "IMAGE", "RUN_ID",
-         "PIPELINE_YAML", "KFP_VERSION", "BASE_IMAGE-EXTRA_CA_BUNDLE", "PYTEST_ARGS"],
+    ids=["ARGS", "TASK", "PIPELINE", "PORT", "TIMEOUT", "DEBUGGER", "NAME",
+         "PIPE_FICTION_IMAGE", "IMAGE", "RUN_ID", "PIPELINE_YAML", "KFP_VERSION",
+         "BASE_IMAGE-EXTRA_CA_BUNDLE", "PYTEST_ARGS"],
 )  # fmt: skip
 def test_no_user_variable_is_ever_expanded_by_make_and_each_arrives_verbatim(tmp_path, arguments, env, seen):
     marker = tmp_path / "pwned"
