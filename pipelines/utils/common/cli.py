@@ -9,7 +9,7 @@ from collections.abc import Callable
 from loguru import logger
 
 from utils.common.errors import PipeFictionError, UserCodeError
-from utils.common.signals import Stopped, stop_on_signals
+from utils.common.signals import Stopped, end_descendants, stop_on_signals
 
 
 def _details(error: PipeFictionError) -> None:
@@ -48,6 +48,9 @@ def run_cli(main: Callable[[], int]) -> None:
         logger.warning("stopped by {}", stopped)
         code = stopped.exit_code
     except KeyboardInterrupt:
+        # The tasks got Ctrl-C too, but one that ignores it (a debugger's wait, say) would keep a
+        # worker thread of kfp's waiting on it, and this process from exiting.
+        end_descendants()
         logger.warning("interrupted")
         code = 130
     sys.exit(code)

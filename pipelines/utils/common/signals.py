@@ -36,10 +36,15 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     # Once is enough: a second signal during the cleanup must not interrupt it.
     for other in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(other, signal.SIG_IGN)
+    end_descendants()
+    raise Stopped(signum)
+
+
+def end_descendants() -> None:
+    """Sends SIGTERM to every process below this one (task subprocesses and their children)."""
     for pid in descendants(os.getpid()):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
-    raise Stopped(signum)
 
 
 def descendants(pid: int) -> list[int]:

@@ -22,6 +22,7 @@ from utils.common import settings
 from utils.common.errors import TaskFailedError
 from utils.kfp_seams.local_run import Combined, hooked
 from utils.kfp_seams.output import quiet_kfp_warnings, routed
+from utils.local.code import drop_stale_bytecode, task_files
 from utils.local.console import TaskOutputFilter
 from utils.local.platform import PlatformHooks, local_platform, say_notices
 from utils.local.record import RunRecorder, TaskRecord, format_table
@@ -134,6 +135,8 @@ def run_pipeline(
     if line := notice(reuse):
         logger.info(line)
     kind = "docker" if isinstance(runner, local.DockerRunner) else "subprocess"
+    if kind == "subprocess":  # tasks import your files from this tree (a container, from its image)
+        drop_stale_bytecode(set().union(*task_files(pipeline).values()))
     no_reuse = None if reuse is not None and reuse.enabled and supported() else _why_no_reuse(reuse)
     recorder = RunRecorder(TaskGraph(pipeline), root, no_reuse)
     reusing = [] if no_reuse else [TaskReuse(reuse, kind, pipeline.name, recorder.name)]

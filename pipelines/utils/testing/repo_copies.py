@@ -21,7 +21,12 @@ from utils.image.tag import without_fingerprint
 
 # Set in a copy's own make test, so that tests which make copies do not recurse.
 NESTED = "PIPE_FICTION_NESTED_COPY"
-_DROPPED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPELINE")
+# make's own, and every variable the outer make exports to what it runs (its user variables, the
+# package folder, pytest's options): a copy's make must see only what its own user gives it.
+_DROPPED = (
+    *("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "IMAGE", "KFP_VERSION", "PIPELINE", "PKG", "ARGS", "TASK"),
+    *("PORT", "NAME", "RUN_ID", "DEBUGGER", "TIMEOUT", "PIPELINE_YAML", "PYTEST_ARGS", "PYTEST_ADDOPTS"),
+)
 
 
 GIT_IDENTITY = ("-c", "user.name=pipe-fiction tests", "-c", "user.email=tests@pipe-fiction.invalid")

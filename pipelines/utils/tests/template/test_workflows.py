@@ -21,16 +21,17 @@ def make_targets(job):
     return [m for step in job["steps"] for m in re.findall(r"make ([\w-]+)", step.get("run", ""))]
 
 
-def test_ci_runs_what_make_test_runs_on_both_kfp_ends():
+def test_ci_runs_what_make_test_all_runs_on_both_kfp_ends():
     jobs = workflow("ci.yml")["jobs"]
     assert make_targets(jobs["lint"]) == ["lint"]
     test = jobs["test"]
     assert test["strategy"]["matrix"]["kfp"] == ["", "2.7.0"]
     assert test["env"]["KFP_VERSION"] == "${{ matrix.kfp }}"
     assert test["env"]["PIPE_FICTION_REQUIRE_DOCKER"] == "1"
-    assert make_targets(test) == ["setup", "test-package", "build-image", "test-pipelines"]
+    assert make_targets(test) == ["setup", "test-package", "build-image", "test-pipelines", "test-machinery"]
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: test-package test-pipelines ", makefile, re.M)
+    assert re.search(r"^test-all: test-package test-pipelines test-machinery ", makefile, re.M)
     assert "sync --locked" in makefile
 
 
