@@ -46,11 +46,29 @@ def run_cli(main: Callable[[], int]) -> None:
         code = 1
     except Stopped as stopped:
         logger.warning("stopped by {}", stopped)
-        code = stopped.exit_code
+        _exit_stopped(stopped.exit_code)
     except KeyboardInterrupt:
         # The tasks got Ctrl-C too, but one that ignores it (a debugger's wait, say) would keep a
         # worker thread of kfp's waiting on it, and this process from exiting.
         end_descendants()
         logger.warning("interrupted")
-        code = 130
+        _exit_stopped(130)
     sys.exit(code)
+
+
+def _exit_stopped(code: int, grace: float = 5.0) -> None:
+    """Exits a stopped run: its worker threads get ``grace`` seconds to end, then the process ends.
+
+    The tasks are ended already; a thread of kfp's still waiting on one (or on its output) must
+    not keep a stopped run alive, which Python's exit would wait for.
+    """
+    import threading
+    import time
+
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(deadline - time.monotonic(), 0))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
