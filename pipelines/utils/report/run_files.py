@@ -19,6 +19,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 OUTSIDE = "outside"  # the path, or a link in it, leads out of its run's folder
 MISSING = "missing"
@@ -105,6 +106,19 @@ class RunFiles:
                 chunks.append(chunk)
                 left -= len(chunk)
             return b"".join(chunks)
+
+    @contextlib.contextmanager
+    def open_binary(self, path: str | Path) -> Iterator[BinaryIO | str]:
+        """A seekable binary file object of a regular file inside its run; else OUTSIDE or MISSING."""
+        with self._opened(path, os.O_RDONLY | os.O_NONBLOCK) as fd:
+            if isinstance(fd, str):
+                yield fd
+                return
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                yield MISSING
+                return
+            with os.fdopen(os.dup(fd), "rb") as file:
+                yield file
 
     def names(self, path: str | Path) -> list[str] | str:
         """The entries of a folder inside its run (folders end in ``/``; links are never followed)."""

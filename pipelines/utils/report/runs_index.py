@@ -19,9 +19,13 @@ from utils.common.cli import run_cli
 from utils.report.facts import FACTS, PAGE, format_time
 from utils.report.page import environment
 from utils.report.run_files import OUTSIDE, RunFiles
+from utils.report.visuals import CLASSIFICATION, confusion_matrix
 
 INDEX = "runs.html"
 KEY_METRICS = 3  # metrics shown in the terminal table; the page shows them all
+NO_METRICS = (
+    "no run here has metrics to compare: a pipeline output of type Metrics (or a task's confusion matrix) gives them"
+)
 
 
 # What make runs reads of a run.json, and the type each must have.
@@ -58,7 +62,28 @@ def read_run(path: Path, files: RunFiles) -> dict[str, Any] | str:
         if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool):
             return f"{folder}: its {FACTS} has no valid '{name}'"
     data["folder"] = str(folder)
+    data["metrics"] = compared_metrics(data)
     return data
+
+
+def compared_metrics(run: dict[str, Any]) -> dict[str, Any]:
+    """What ``make runs`` compares of a run: its ``Metrics`` output, else the accuracy its confusion matrices imply.
+
+    A pipeline without a ``Metrics`` output often logs a confusion matrix (``ClassificationMetrics``,
+    in a task's outputs): its diagonal's share is compared, named after the task and output.
+    """
+    if run["metrics"]:
+        return run["metrics"]
+    derived = {}
+    tasks = run.get("tasks") if isinstance(run.get("tasks"), list) else []
+    for task in tasks:
+        outputs = task.get("outputs") if isinstance(task, dict) else None
+        for name, value in (outputs or {}).items() if isinstance(outputs, dict) else ():
+            if isinstance(value, dict) and value.get("artifact") == CLASSIFICATION:
+                matrix = confusion_matrix(value.get("metadata") or {})
+                if matrix and matrix["accuracy"] is not None:
+                    derived[f"accuracy ({task.get('name')}.{name})"] = round(matrix["accuracy"], 6)
+    return derived
 
 
 def load_runs(root: Path, limit: int | None = None) -> list[dict[str, Any]]:
@@ -93,9 +118,10 @@ def format_runs(runs: list[dict[str, Any]]) -> str:
         shown = " ".join(f"{k}={v}" for k, v in metrics) + (" ..." if len(run["metrics"]) > KEY_METRICS else "")
         rows.append((_when(run), run["pipeline"], _arguments(run), run["status"], f"{run['seconds']:.2f}", shown))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join(
+    table = "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1] for row in rows
     )
+    return table if any(run["metrics"] for run in runs) else f"{table}\n({NO_METRICS})"
 
 
 def write_index(runs: list[dict[str, Any]], root: Path) -> Path:
@@ -105,7 +131,8 @@ def write_index(runs: list[dict[str, Any]], root: Path) -> Path:
         run["page"] = Path(run["folder"], PAGE).resolve().as_uri() if Path(run["folder"], PAGE).is_file() else None
         run["when"], run["argument_text"] = _when(run), _arguments(run)
     page = root / INDEX
-    page.write_text(environment().get_template(INDEX).render(runs=runs, metrics=names), encoding="utf-8")
+    html = environment().get_template(INDEX).render(runs=runs, metrics=names, no_metrics=NO_METRICS)
+    page.write_text(html, encoding="utf-8")
     return page
 
 

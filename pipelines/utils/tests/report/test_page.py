@@ -158,3 +158,14 @@ def test_previews_sniff_csv_json_text_images_folders_and_binaries(tmp_path):
 def test_a_task_log_is_shown_as_text_never_as_markup():
     html = environment().from_string("<pre>{{ log }}</pre>").render(log="<script>alert(1)</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.skipif(kfp_version() < (2, 16), reason="kfp.local runs loops from 2.16")
+def test_loop_iterations_are_told_apart_by_index_and_item_in_the_timeline_and_task_list(tmp_path):
+    proc = run(tmp_path, PIPE_FICTION_PIPELINE="utils.tests.fixtures.pipelines:loop_pipeline")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    html = page_of(proc.stdout).read_text()
+    for index, item in enumerate(["p", "q", "r"]):
+        row = f'<div class="name" title="make-words[{index}] (count=2, prefix=&#34;{item}&#34;)">'
+        assert row in html, html[html.find('id="timeline"') :][:1500]
+        assert f'make-words[{index}] <span class="item">count=2, prefix=&#34;{item}&#34;</span>' in html

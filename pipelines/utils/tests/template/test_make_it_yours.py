@@ -58,6 +58,16 @@ def put(source: Path, target: Path) -> None:
     target.write_text(respell(source.read_text(), TEMPLATE, NAME))
 
 
+def add_dependencies(pyproject: Path, wanted: list[str]) -> None:
+    """Adds requirements to ``[project] dependencies`` as a user would (those it lacks)."""
+    text = pyproject.read_text()
+    head, rest = text.split("dependencies = [\n", 1)
+    listed, tail = rest.split("]\n", 1)
+    names = {re.split(r"[<>=~! ]", line.strip().strip('",'))[0] for line in listed.splitlines() if line.strip()}
+    added = "".join(f'    "{w}",\n' for w in wanted if re.split(r"[<>=~! ]", w)[0] not in names)
+    pyproject.write_text(f"{head}dependencies = [\n{listed}{added}]\n{tail}")
+
+
 def make_it_yours(copy: Path) -> None:
     """Steps 1 to 5 of the README's "Make it yours", on the renamed copy, nothing committed."""
     package, tests = copy / CODEBASE / PACKAGE, copy / CODEBASE / "tests"
@@ -69,10 +79,7 @@ def make_it_yours(copy: Path) -> None:
     for source in (PROJECT / "codebase" / "tests").glob("*.py"):
         put(source, tests / source.name)
     pyproject = copy / CODEBASE / "pyproject.toml"
-    text = pyproject.read_text()
-    pyproject.write_text(
-        text.replace('    "pandas>=2.1",\n', '    "pandas>=2.1",\n    "pyarrow>=15",\n    "scikit-learn>=1.4",\n')
-    )
+    add_dependencies(pyproject, ["scikit-learn>=1.4", "pyarrow>=15"])
     # 2, 3. Components and pipeline; 4. the demo's tests replaced by the project's (conftest.py stays).
     for name in ("components.py", "pipeline.py"):
         put(PROJECT / "pipelines" / name, copy / "pipelines" / name)
@@ -154,6 +161,10 @@ def assert_a_real_run(proc: subprocess.CompletedProcess, outputs: Path) -> dict:
     assert "confusionMatrix" in evaluate["outputs"]["metrics"]["metadata"]
     assert "# Churn model" in (run / "test-model" / "report").read_text()
     assert "<table>" in (run / "test-model" / "chart").read_text()
+    # Its page shows what KFP's UI would: the matrix, the report rendered, the chart framed, parquet rows.
+    page = (run / "index.html").read_text()
+    assert '<table class="confusion">' in page and "<h1>Churn model</h1>" in page
+    assert 'sandbox="allow-scripts"' in page and "parquet, " in page and "\x1b" not in page
     return record
 
 
