@@ -27,10 +27,10 @@ from utils.common.errors import PipeFictionError
 from utils.common.paths import ROOT, codebase
 from utils.docker.containers import docker_client
 from utils.image.task_image import task_image
-from utils.local.code import task_files
 from utils.local.reuse import ReuseOptions, supported
 from utils.local.run import LocalRunResult, run_pipeline
 from utils.pipeline.types import Pipeline
+from utils.task_code.imports import task_files
 from utils.testing.repo_copies import built_images, clone, forget_images, make
 
 
@@ -38,7 +38,7 @@ def module_to_change(files: dict[str, set[Path]], first_task: str) -> Path | Non
     """The package module imported by the most tasks, but not by ``first_task`` (None if there is none).
 
     Args:
-        files: Each task's files (:func:`utils.local.code.task_files`).
+        files: Each task's files (:func:`utils.task_code.imports.task_files`).
         first_task: The task to keep unchanged.
     """
     counts: dict[Path, int] = {}

@@ -4,7 +4,7 @@ kfp's own key (component, image, command, arguments, the task's variables) misse
 the editable package a component body imports: the command holds the body, not the package.
 While a run is under way, kfp's key gets three more variables (:class:`TaskReuse`, through
 :mod:`utils.kfp_seams.local_run`): the task's code
-fingerprint (:mod:`utils.local.code`), the runner, and the variables the run script sets
+fingerprint (:mod:`utils.task_code.fingerprint`), the runner, and the variables the run script sets
 in every task. For a Python task the image's fingerprint then leaves the key, so that in Docker
 too an edit reruns only the tasks that import the edited module. Forced tasks (``--rerun``, the
 debugged task, and what depends on them) miss the cache, run, and refresh their entry.
@@ -29,7 +29,7 @@ from loguru import logger
 from utils.common import settings
 from utils.image.tag import without_fingerprint
 from utils.kfp_seams.local_run import RAN, RunHooks, TaskRun
-from utils.local.code import fingerprint_of, task_code
+from utils.task_code.fingerprint import fingerprint_of, task_code
 
 # Names in the key only (no task sees them): the code, the runner, the run's inputs, the image's content.
 CODE_VARIABLE, RUNNER_VARIABLE = "PIPE_FICTION_CODE", "PIPE_FICTION_RUNNER"

@@ -22,7 +22,6 @@ from utils.common import settings
 from utils.common.errors import TaskFailedError
 from utils.kfp_seams.local_run import Combined, hooked
 from utils.kfp_seams.output import quiet_kfp_warnings, routed
-from utils.local.code import drop_stale_bytecode, task_files
 from utils.local.console import TaskOutputFilter
 from utils.local.platform import PlatformHooks, local_platform, say_notices
 from utils.local.record import RunRecorder, TaskRecord, format_table
@@ -31,6 +30,8 @@ from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
 from utils.report.facts import RunFacts, metrics_of
 from utils.report.write import write as write_run
+from utils.task_code.bytecode import drop_stale_bytecode
+from utils.task_code.imports import task_files
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_TASK = re.compile(r"Inner task failed: '?([\w.-]+)'?")

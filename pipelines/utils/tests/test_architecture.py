@@ -19,6 +19,7 @@ LAYERS = [
     {"common"},
     {"kfp_seams"},
     {"pipeline"},
+    {"task_code"},
     {"debugging", "docker", "report"},
     {"image"},
     {"local", "cluster"},

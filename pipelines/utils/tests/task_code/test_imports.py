@@ -1,12 +1,12 @@
 """The code a task runs is found from its component's imports, through your modules only."""
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from utils.local import code as code_fingerprint
-from utils.local.code import python_sources, task_fingerprint, user_files
+from utils.task_code import fingerprint as code_fingerprint
+from utils.task_code.fingerprint import task_fingerprint
+from utils.task_code.imports import python_sources, user_files
 from utils.tests.helpers import importable_tree
 
 BODY = """
@@ -148,23 +148,3 @@ def test_a_module_imported_by_a_literal_name_counts(reexporting, imports):
 def test_relative_imports_in_a_namespace_package_are_followed(reexporting):
     found = names(user_files(python_sources(command("from ns.part import help_me"))), reexporting)
     assert found == ["ns/helper.py", "ns/part.py"]
-
-
-def test_bytecode_that_may_predate_a_same_size_edit_is_dropped_and_newer_bytecode_kept(tmp_path):
-    import importlib.util
-    import os
-    import py_compile
-
-    from utils.local.code import drop_stale_bytecode
-
-    module = tmp_path / "settings_module.py"
-    module.write_text("VALUE = 'one'\n")
-    cached = Path(py_compile.compile(str(module), cfile=importlib.util.cache_from_source(str(module))))
-    module.write_text("VALUE = 'two'\n")  # same size, most likely the same second: Python would run 'one'
-    second = int(module.stat().st_mtime)
-    os.utime(cached, (second + 0.5, second + 0.5))
-    assert drop_stale_bytecode([module]) == [cached] and not cached.exists()
-    py_compile.compile(str(module), cfile=str(cached))
-    os.utime(module, (second - 5, second - 5))  # the source's last edit well before the entry
-    os.utime(cached, (second, second))
-    assert drop_stale_bytecode([module, tmp_path / "absent.py"]) == [] and cached.exists()

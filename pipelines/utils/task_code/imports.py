@@ -1,4 +1,4 @@
-"""Which of your code a task runs, and a fingerprint of it: the key to reusing a task locally.
+"""Which of your code a task runs: its imports followed through your modules.
 
 A lightweight component ships its function's source in its command, and the imports in that
 source name the code it runs. Those that are yours (neither the standard library nor an installed
@@ -13,8 +13,8 @@ code only, **by the names a task uses**:
 - ``importlib.import_module("pkg.x")`` and ``__import__("pkg.x")`` with a literal name count.
 - Relative imports resolve in packages with and without ``__init__.py`` (namespace packages).
 
-The fingerprint hashes those files with the locks that pin everything else, so editing one
-module changes the key of exactly the tasks that use it, and a change to a lock every key.
+:mod:`utils.task_code.fingerprint` hashes those files with the locks that pin everything else:
+the key to reusing a task locally.
 
 What static reading cannot see: a module imported by a computed name, what a sibling module
 does when imported (side effects at import time), names made at run time (``globals()``, a
@@ -26,22 +26,17 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import importlib.machinery
 import importlib.util
-import sys
 import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from utils.common.paths import PIPELINES_DIR, ROOT, codebase
 from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
 
 _THIRD_PARTY = ("site-packages", "dist-packages")
-# Files that pin the environment every task runs in: a change to any of them changes every key.
-_ENVIRONMENT = ("uv.lock", "pyproject.toml", "Dockerfile")
 
 
 def python_sources(command: Iterable[str]) -> list[str]:
@@ -298,16 +293,6 @@ def user_files(sources: Iterable[str]) -> set[Path]:
     return reader.files
 
 
-def environment_files(files: Iterable[Path] = ()) -> set[Path]:
-    """The files that pin every task's environment: both projects' and those of the folders of ``files``."""
-    folders = {PIPELINES_DIR, codebase()}
-    for path in files:
-        folder = next((p for p in path.parents if (p / "uv.lock").is_file() or (p / "pyproject.toml").is_file()), None)
-        if folder is not None:
-            folders.add(folder)
-    return {folder / name for folder in folders for name in _ENVIRONMENT if (folder / name).is_file()}
-
-
 def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
     """Your files each task of a pipeline runs, by task name (``make tasks``), at any depth."""
     from google.protobuf.json_format import MessageToDict
@@ -322,58 +307,3 @@ def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
         if "command" in container:
             found[graph.key(node)] = user_files(python_sources([*container["command"], *container.get("args", [])]))
     return found
-
-
-def drop_stale_bytecode(files: Iterable[Path]) -> list[Path]:
-    """Removes each file's cached bytecode that may predate its last edit; returns what it removed.
-
-    Python trusts a ``__pycache__`` entry whose recorded source mtime (whole seconds) and size
-    match the source: an edit that keeps the size within the second the entry was written in
-    would run the old code (a task rerun for a changed file, serving the old result). An entry
-    written before the end of the source's last-modified second may be such; it is removed, and
-    the task's import writes a fresh one.
-    """
-    removed = []
-    for path in files:
-        if path.suffix != ".py":
-            continue
-        try:
-            cached = Path(importlib.util.cache_from_source(str(path)))
-            if cached.stat().st_mtime < int(path.stat().st_mtime) + 1:
-                cached.unlink()
-                removed.append(cached)
-        except (OSError, NotImplementedError, ValueError):
-            continue  # no entry, or none to be had: nothing stale
-    return removed
-
-
-def task_code(command: Iterable[str]) -> dict[str, str] | None:
-    """Your files a task runs and the files pinning its environment, each with its content's hash.
-
-    Keyed by the path relative to the package's folder, else to the repository (absolute outside
-    it), as a reason names them; None for a non-Python task.
-    """
-    sources = python_sources(command)
-    if not sources:
-        return None
-    files = user_files(sources)
-    found = {}
-    for path in sorted(files | environment_files(files)):
-        base = next((folder for folder in (codebase(), ROOT) if path.is_relative_to(folder)), None)
-        name = path.relative_to(base).as_posix() if base is not None else str(path)
-        found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
-
-
-def fingerprint_of(code: dict[str, str]) -> str:
-    """One hash of :func:`task_code`'s answer (and of the Python version the tasks run)."""
-    digest = hashlib.sha256(f"python {sys.version_info.major}.{sys.version_info.minor}\0".encode())
-    for name, content in sorted(code.items()):
-        digest.update(f"{name}\0{content}\0".encode())
-    return digest.hexdigest()
-
-
-def task_fingerprint(command: Iterable[str]) -> str | None:
-    """A hash of your code a task runs and of the environment pinning the rest; None for a non-Python task."""
-    code = task_code(command)
-    return None if code is None else fingerprint_of(code)
