@@ -14,7 +14,7 @@ PIPE := $(ROOT)/pipelines
 # scripts through the environment, where the shell passes "$$VAR" on as one word (never as shell
 # text); ARGS is split by the scripts themselves, with shell quoting rules (utils/common/settings.py).
 USER_VARIABLES := ARGS TASK PIPELINE PORT NAME RUN_ID DEBUGGER TIMEOUT IMAGE PIPELINE_YAML BASE_IMAGE \
-	EXTRA_CA_BUNDLE KFP_VERSION PYTEST_ARGS UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE
+	EXTRA_CA_BUNDLE KFP_VERSION PYTEST_ARGS UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE PIPE_FICTION_SHIP_CODE
 $(foreach name,$(USER_VARIABLES),$(eval override $(name) := $$(value $(name))))
 
 PKG_DEFAULT := $(ROOT)/pipe-fiction-codebase
@@ -60,12 +60,13 @@ override PIPE_FICTION_PIPELINE := $(PIPELINE)
 # Debugging: TASK is a task's name in the pipeline (`make tasks` lists them).
 override PORT := $(or $(PORT),5678)
 export ARGS TASK PORT NAME RUN_ID DEBUGGER TIMEOUT PIPELINE_YAML BASE_IMAGE EXTRA_CA_BUNDLE KFP_VERSION PYTEST_ARGS \
-	UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE
+	UV PKG PIPE_FICTION_IMAGE PIPE_FICTION_PIPELINE PIPE_FICTION_SHIP_CODE
 IMAGE_NAME = cd $(PIPE) && python3 -m utils.image.tag
+IMAGE_BUILD = cd $(PIPE) && python3 -m utils.image.build
 DOCKER_UP = docker info >/dev/null 2>&1 || { echo "No Docker engine answers: start one (Docker Desktop, or 'sudo systemctl start docker')." >&2; exit 1; }
 DEBUG_ARGS = --debug "$$TASK" --debug-port "$$PORT" $${DEBUGGER:+--debugger "$$DEBUGGER"} $${TIMEOUT:+--debug-timeout "$$TIMEOUT"}
 LIST_TASKS = cd $(PIPE) && $(PY) -m utils.pipeline.discovery
-IMAGE_FOR_TESTS = if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory image-present; \
+IMAGE_FOR_TESTS = if docker info >/dev/null 2>&1; then $(IMAGE_BUILD) --if-missing --all; \
 	else echo "No Docker engine answers: the Docker tests will be skipped."; fi
 NEED_TASK = @test -n "$${TASK:-}" || { echo "Name the task: make $@ TASK=<one of: $$($(LIST_TASKS) | paste -sd ' ')>" >&2; exit 2; }
 
@@ -112,28 +113,24 @@ setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environm
 run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py
 
-build-image: ## Build the task image, tagged <version>-<fingerprint> and <version> (IMAGE=, BASE_IMAGE=, EXTRA_CA_BUNDLE=pem)
+build-image: ## Build the image runs use: dependencies only while tasks bring their code (IMAGE=, BASE_IMAGE=, EXTRA_CA_BUNDLE=pem)
 	@$(DOCKER_UP)
-	@image="$$($(IMAGE_NAME))"; moving="$$($(IMAGE_NAME) --moving)"; echo "Building $$image"; \
-	docker build --force-rm --tag "$$image" $$([ "$$moving" = "$$image" ] || echo --tag "$$moving") \
-		$${BASE_IMAGE:+--build-arg BASE_IMAGE="$$BASE_IMAGE"} \
-		--build-arg KFP_VERSION=$(IMAGE_KFP) \
-		--build-arg DEBUGPY_VERSION=$(DEBUGPY_VERSION) \
-		$${EXTRA_CA_BUNDLE:+--build-arg EXTRA_CA_CERTS="$$(cat "$$EXTRA_CA_BUNDLE")"} \
-		"$$PKG"
+	@$(IMAGE_BUILD)
 
-# Builds exactly when the image of the working tree's fingerprint is missing: never a stale image.
+# Builds exactly the images of the working tree that are missing: never a stale image. Tests
+# need the full image too (their fixture pipelines run it directly).
 image-present:
 	@$(DOCKER_UP)
-	@docker image inspect "$$($(IMAGE_NAME))" >/dev/null 2>&1 || $(MAKE) --no-print-directory build-image
+	@$(IMAGE_BUILD) --if-missing --all
 
-push-image: ## Push the image for a cluster: IMAGE=registry/name (both tags)
+push-image: ## Push the image runs use to a registry for a cluster: IMAGE=registry/name (both tags)
 	@$(IMAGE_NAME) --pushable >/dev/null
-	@$(MAKE) --no-print-directory image-present
+	@$(DOCKER_UP)
+	@$(IMAGE_BUILD) --if-missing
 	@image="$$($(IMAGE_NAME))"; moving="$$($(IMAGE_NAME) --moving)"; \
 	docker push "$$image"; [ "$$moving" = "$$image" ] || docker push "$$moving"
 
-run-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run the pipeline locally, each task in a container (builds the image if missing)
+run-docker: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a container (builds the image if missing)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py
 
 runs: $(PIPE)/$(PIPE_VENV)/.synced ## List the recent local runs and write local_outputs/runs.html comparing their metrics
@@ -149,7 +146,7 @@ debug-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debug
 	$(NEED_TASK)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py $(DEBUG_ARGS)
 
-debug-docker: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Run with TASK waiting for a debugger in its container (TASK=<task> PORT=5678)
+debug-docker: $(PIPE)/$(PIPE_VENV)/.synced ## Run with TASK waiting for a debugger in its container (TASK=<task> PORT=5678)
 	$(NEED_TASK)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_docker.py $(DEBUG_ARGS)
 
@@ -173,7 +170,7 @@ test-machinery: $(PIPE)/$(PIPE_VENV)/.synced ## Run the machinery's own tests (p
 
 test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tests (with KFP_VERSION=x.y.z: on that kfp)
 	@$(DOCKER_UP)
-	@$(MAKE) --no-print-directory build-image
+	@$(IMAGE_BUILD) --all
 	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest -m docker
 
 bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time

@@ -3,6 +3,8 @@
 Where and how to connect comes from KFP_* variables or pipelines/.env (see .env.example).
 The pipeline is pipeline.py's (or PIPE_FICTION_PIPELINE's); its inputs are this script's
 options: ``python run_in_k8s_cluster.py --help``. ``--compile-only`` just writes the YAML.
+Tasks carry the package modules they import and run the dependency image
+(:mod:`utils.task_code.ship`), unless ``PIPE_FICTION_SHIP_CODE=0`` or the package cannot travel.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from utils.common.cli import run_cli
 from utils.debugging.component import with_debugging
 from utils.debugging.options import add_debug_arguments, check_task_names
 from utils.image.push import push_warning
-from utils.image.task_image import task_image
+from utils.image.task_image import for_run
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.discovery import load_pipeline
 from utils.pipeline.types import Pipeline
@@ -59,11 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = with_debugging(
         pipeline, args.debug, debug_port=args.debug_port, debugger=args.debugger, debug_timeout=args.debug_timeout
     )
-    package = compile_pipeline(args.output, pipeline)
+    # Tasks carry their code where they can: a code edit then needs no image build and no push,
+    # and changes only the commands (the backend's cache keys) of the tasks that run the edit.
+    planned = for_run(pipeline)
+    package = compile_pipeline(args.output, planned.pipeline)
     print(f"Compiled pipeline: {package}")
+    if planned.carried:
+        print(f"Image: {planned.image} (tasks bring their code: a code edit builds and pushes nothing)")
+    else:
+        print(f"Image: {planned.image}")
     if args.compile_only:
         return 0
-    warning = push_warning(task_image())
+    warning = push_warning(planned.image)
     if warning:
         logger.warning(warning)
     cluster = settings.cluster_settings()

@@ -6,7 +6,9 @@ exit, the Docker time to the debugger's first stop, and the image rebuild time a
 change in the package (built from a temporary copy, so the work tree is never touched).
 
 Then the inner loop (:mod:`utils.dev.bench_inner_loop`): a rerun after a one-line change next to
-a full run, and ``make run-docker`` after a change and after none.
+a full run, and ``make run-docker`` after a change and after none; and the cluster loop
+(:mod:`utils.dev.bench_cluster_loop`): a one-line edit to a submitted run, with and without an
+image rebuild.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from kfp import local
 from utils.common import arg_types, paths, settings
 from utils.common.cli import run_cli
 from utils.common.errors import PipeFictionError
+from utils.dev.bench_cluster_loop import edit_to_submit
 from utils.dev.bench_inner_loop import rerun_after_a_change, run_docker_after_a_change
 from utils.docker.containers import check_image_present, docker_client
 from utils.docker.runner import docker_runner
-from utils.image.task_image import task_image
+from utils.image.task_image import run_image, task_image
 from utils.local.run import run_pipeline
 from utils.pipeline.arguments import local_arguments
 from utils.pipeline.discovery import load_pipeline, task_names
@@ -108,7 +111,8 @@ def main() -> int:
     args = parser.parse_args()
     pipeline = load_pipeline(settings.pipeline_spec())
     arguments, tasks = defaults(pipeline), task_names(pipeline)
-    check_image_present(docker_client(), task_image())
+    for image in dict.fromkeys([task_image(), run_image()]):
+        check_image_present(docker_client(), image)
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PIPE_FICTION_OUTPUTS"] = str(Path(tmp) / "scripts")
@@ -133,9 +137,10 @@ def main() -> int:
     module = sys.modules[pipeline.pipeline_func.__module__]
     rerun_after_a_change(pipeline, {**arguments, **getattr(module, "BENCH_ARGUMENTS", {})}, rows)
     run_docker_after_a_change(pipeline, rows)
+    edit_to_submit(pipeline, rows)
     print(f"{pipeline.name}: {len(tasks)} tasks, default arguments, median of {args.repeat} runs")
     for name, seconds in rows:
-        print(f"  {name:<72} {seconds:6.2f} s")
+        print(f"  {name:<96} {seconds:6.2f} s")
     return 0
 
 

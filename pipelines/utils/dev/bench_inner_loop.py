@@ -5,8 +5,9 @@
   import (found from the tasks' imports), and the rerun, which reuses the first task. The
   change is made in a copy of the package put first on the import path: the work tree is
   never touched.
-- ``make run-docker`` in a clone of the repository right after a one-line change (the image
-  rebuilt) and after no change (nothing rebuilt).
+- ``make run-docker`` in a clone of the repository right after a one-line change (the code
+  travelling with the tasks: nothing built; then with ``PIPE_FICTION_SHIP_CODE=0``: the full
+  image rebuilt) and after no change (nothing built).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from kfp import local
 from utils.common.errors import PipeFictionError
 from utils.common.paths import ROOT, codebase
 from utils.docker.containers import docker_client
-from utils.image.task_image import task_image
+from utils.image.task_image import run_image, task_image
 from utils.local.reuse import ReuseOptions, supported
 from utils.local.run import LocalRunResult, run_pipeline
 from utils.pipeline.types import Pipeline
@@ -102,26 +103,40 @@ def wall(result: LocalRunResult) -> float:
 
 
 def run_docker_after_a_change(pipeline: Pipeline, rows: list[tuple[str, float]]) -> None:
-    """``make run-docker`` in a clone: right after a one-line change (rebuild included), then after none."""
+    """``make run-docker`` in a clone right after a one-line change, and after none.
+
+    After the change twice: with the code travelling in the tasks (nothing built), then in the
+    full image (``PIPE_FICTION_SHIP_CODE=0``: rebuilt).
+    """
     files = task_files(pipeline)
     first = sorted(files.items(), key=lambda item: len(item[1]))[0][0]
     module = module_to_change(files, first) or next(iter(sorted(codebase().glob("*/*.py"))))
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = clone(Path(tmp))
-        print("bench: make run-docker in a clone (setting it up first) ...", file=sys.stderr, flush=True)
-        timed_make(copy)
-        append_line(copy / module.relative_to(ROOT))
-        changed, built = timed_make(copy)
-        unchanged, _ = timed_make(copy)
-    forget_images(docker_client(), built, task_image())
-    rows.append((f"`make run-docker` right after a change in {module.name} (rebuild)", changed))
-    rows.append(("`make run-docker` after no change (no rebuild, all reused)", unchanged))
+    built: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = clone(Path(tmp))
+            print("bench: make run-docker in a clone (setting it up first) ...", file=sys.stderr, flush=True)
+            timed_make(copy)
+            built += timed_make(copy, PIPE_FICTION_SHIP_CODE="0")[1]
+            append_line(copy / module.relative_to(ROOT))
+            carried, _ = timed_make(copy)
+            append_line(copy / module.relative_to(ROOT))
+            rebuilt, images = timed_make(copy, PIPE_FICTION_SHIP_CODE="0")
+            built += images
+            unchanged, _ = timed_make(copy)
+    finally:
+        forget_images(docker_client(), built, [run_image(), task_image()])
+    rows.append((f"`make run-docker` right after a change in {module.name} (code in the tasks, no build)", carried))
+    rows.append(
+        (f"`make run-docker` right after a change in {module.name} (PIPE_FICTION_SHIP_CODE=0: rebuild)", rebuilt)
+    )
+    rows.append(("`make run-docker` after no change (no build, all reused)", unchanged))
 
 
-def timed_make(copy: Path) -> tuple[float, list[str]]:
+def timed_make(copy: Path, **env: str) -> tuple[float, list[str]]:
     """Seconds of ``make run-docker`` in a copy, and the images it built."""
     start = time.perf_counter()
-    done = make(copy, "run-docker", timeout=900)
+    done = make(copy, "run-docker", timeout=900, **env)
     if done.returncode != 0:
         raise PipeFictionError(f"make run-docker failed in the clone:\n{(done.stdout + done.stderr)[-1500:]}")
     return time.perf_counter() - start, built_images(done.stdout)

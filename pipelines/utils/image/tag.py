@@ -1,7 +1,11 @@
-"""The task image's name, in one place: for the Makefile and for the run scripts.
+"""The task images' names, in one place: for the Makefile and for the run scripts.
 
-The tag carries a fingerprint of everything the image is built from: ``<name>:<version>-<fingerprint>``
-(``-kfp<version>`` before it when a kfp other than the locked one is baked in). The fingerprint
+Two images, the Dockerfile's two stages: the dependency image (``deps``), which runs use while
+your code travels with the tasks (:mod:`utils.task_code.ship`), tagged
+``<name>:<version>-deps-<fingerprint>`` with a fingerprint of only what that stage copies
+(:data:`DEPS_FILES`) and the build arguments; and the full image (``full``: the package
+installed too), which components name, ``<name>:<version>-<fingerprint>``. ``-kfp<version>``
+comes after the version when a kfp other than the locked one is baked in. The full image's fingerprint
 covers the build context as ``docker build`` sends it (the codebase folder with its
 ``.dockerignore`` applied: sources at any depth, pyproject, lock), the Dockerfile, and the build
 arguments: the base image, the extra CA bundle's content, and the kfp and debugpy versions. So the
@@ -11,9 +15,9 @@ tree has changed, and a cluster never runs older code under a tag it has cached.
 (``ghcr.io/me/pipe-fiction``) it gets the fingerprinted tag.
 
 Standard library only: the Makefile runs it with the system's ``python3`` before any environment
-exists (``cd pipelines && python3 -m utils.image.tag [--moving|--pushable]``), reading
-``PIPE_FICTION_IMAGE``, ``KFP_VERSION``, ``BASE_IMAGE`` and ``EXTRA_CA_BUNDLE`` from the
-environment, never from a shell command line.
+exists (``cd pipelines && python3 -m utils.image.tag [--full] [--moving|--pushable|--stage]``),
+reading ``PIPE_FICTION_IMAGE``, ``PIPE_FICTION_SHIP_CODE``, ``KFP_VERSION``, ``BASE_IMAGE`` and
+``EXTRA_CA_BUNDLE`` from the environment, never from a shell command line.
 """
 
 from __future__ import annotations
@@ -28,10 +32,15 @@ from pathlib import Path
 
 from utils.common.paths import PIPELINES_LOCK, codebase
 from utils.image.context import context_files
+from utils.task_code.policy import blocker
 
 FINGERPRINT_LENGTH = 12
 _FINGERPRINTED = re.compile(rf"-[0-9a-f]{{{FINGERPRINT_LENGTH}}}$")
 DOCKERFILE = "Dockerfile"
+# What the Dockerfile's deps stage copies: its image changes only when these (or the build
+# arguments) do.
+DEPS_FILES = ("pyproject.toml", "uv.lock", DOCKERFILE)
+DEPS, FULL = "deps", "full"  # the Dockerfile's stages
 
 
 def locked_version(package: str) -> str:
@@ -81,7 +90,10 @@ def _fingerprint(folder: Path, arguments: tuple[tuple[str, str], ...], stamp: tu
 
 
 def fingerprint(
-    kfp_version: str | None = None, folder: Path | None = None, env: Mapping[str, str] | None = None
+    kfp_version: str | None = None,
+    folder: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    deps: bool = False,
 ) -> str:
     """A short hash of what the image is built from: its build context, Dockerfile and build arguments.
 
@@ -91,9 +103,11 @@ def fingerprint(
         kfp_version: The kfp baked in (default: the locked one).
         folder: The codebase folder (default: this checkout's).
         env: Where the build arguments are read (default: the environment).
+        deps: For the dependency image (the Dockerfile's ``deps`` stage): only what that stage
+            copies, so a code edit leaves it unchanged.
     """
     folder = folder or codebase()
-    files = [*context_files(folder), folder / DOCKERFILE]
+    files = [folder / name for name in DEPS_FILES] if deps else [*context_files(folder), folder / DOCKERFILE]
     stamp = tuple((str(p), (s := p.stat()).st_size, s.st_mtime_ns) for p in sorted(set(files)) if p.is_file())
     arguments = tuple(sorted(build_arguments(kfp_version, env).items()))
     return _fingerprint(folder, arguments, stamp)
@@ -111,25 +125,52 @@ def has_tag(image: str) -> bool:
     return "@" in image or ":" in image.rsplit("/", 1)[-1]
 
 
-def default_image(kfp_version: str | None = None, repository: str | None = None, moving: bool = False) -> str:
-    """The image ``make build-image`` tags: ``<repository>:<version>[-kfp<v>]-<fingerprint>``.
+def default_image(
+    kfp_version: str | None = None, repository: str | None = None, moving: bool = False, deps: bool = False
+) -> str:
+    """The image ``make build-image`` tags: ``<repository>:<version>[-kfp<v>][-deps]-<fingerprint>``.
 
     Args:
         kfp_version: The kfp baked into the image, when it is not the locked one.
         repository: Where it goes (``ghcr.io/me/pipe-fiction``); default the codebase's name.
         moving: Leave the fingerprint out: the tag that always names the latest build.
+        deps: The dependency image (the ``deps`` stage), whose tasks bring their own code.
     """
     folder = codebase()
     repository = repository or folder.name.removesuffix("-codebase")
-    tag = _version_tag(kfp_version, folder)
-    return f"{repository}:{tag}" if moving else f"{repository}:{tag}-{fingerprint(kfp_version, folder)}"
+    tag = _version_tag(kfp_version, folder) + ("-deps" if deps else "")
+    return f"{repository}:{tag}" if moving else f"{repository}:{tag}-{fingerprint(kfp_version, folder, deps=deps)}"
 
 
-def resolve(image: str | None, kfp_version: str | None = None, moving: bool = False) -> str:
+def resolve(image: str | None, kfp_version: str | None = None, moving: bool = False, deps: bool = False) -> str:
     """The image to use for a setting: as given when it has a tag, else tagged as :func:`default_image`."""
     if image and has_tag(image):
         return image
-    return default_image(kfp_version, image or None, moving)
+    return default_image(kfp_version, image or None, moving, deps)
+
+
+def shipping_blocker(env: Mapping[str, str] | None = None) -> str | None:
+    """Why tasks cannot bring their code (so runs use the full image); None when they can."""
+    env = os.environ if env is None else env
+    configured = env.get("PIPE_FICTION_IMAGE")
+    if configured and has_tag(configured):
+        return f"PIPE_FICTION_IMAGE names an image of its own ({configured}), used as it is"
+    return blocker(env.get("PIPE_FICTION_SHIP_CODE"), codebase())
+
+
+def run_image(
+    image: str | None, kfp_version: str | None = None, moving: bool = False, env: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """The image runs use and its Dockerfile stage: the dependency image when code travels with its tasks.
+
+    Args:
+        image: ``PIPE_FICTION_IMAGE``, if set.
+        kfp_version: The kfp baked in (default: the locked one).
+        moving: Leave the fingerprint out.
+        env: Where ``PIPE_FICTION_IMAGE`` and ``PIPE_FICTION_SHIP_CODE`` are read (default: the environment).
+    """
+    stage = FULL if shipping_blocker(env) else DEPS
+    return resolve(image, kfp_version, moving, deps=stage == DEPS), stage
 
 
 def is_fingerprinted(image: str) -> bool:
@@ -149,8 +190,22 @@ def registry(image: str) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    """Prints the image name (``--moving``: the tag without fingerprint); ``--pushable`` checks it names a registry."""
-    image = resolve(os.environ.get("PIPE_FICTION_IMAGE"), os.environ.get("KFP_VERSION"), "--moving" in argv)
+    """Prints the image runs use; ``--pushable`` checks that it names a registry.
+
+    ``--full``: the full image instead; ``--moving``: its tag without fingerprint; ``--stage``: its stage.
+    """
+    configured, kfp_version, moving = (
+        os.environ.get("PIPE_FICTION_IMAGE"),
+        os.environ.get("KFP_VERSION"),
+        "--moving" in argv,
+    )
+    if "--full" in argv:
+        image, stage = resolve(configured, kfp_version, moving), FULL
+    else:
+        image, stage = run_image(configured, kfp_version, moving)
+    if "--stage" in argv:
+        print(stage)
+        return 0
     if "--pushable" in argv and registry(image) is None:
         hint = f"IMAGE=<registry>/<name>, e.g. IMAGE=ghcr.io/you/{image.split(':')[0]}"
         print(f"{image} names no registry: give {hint}", file=sys.stderr)

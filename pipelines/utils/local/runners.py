@@ -13,17 +13,20 @@ import ipaddress
 import os
 from pathlib import Path
 
+import kfp
 from kfp import local
 from loguru import logger
 
 from utils.common import settings
+from utils.common.errors import DockerError
 from utils.common.ports import ensure_free
 from utils.debugging.options import add_debug_arguments, debug_environment, log_debug_target
 from utils.docker.containers import check_image_present, check_ports_free, docker_client
 from utils.docker.host_paths import host_paths, read_only_volumes
 from utils.docker.runner import docker_runner
+from utils.image.build import BuildError, ensure
 from utils.image.tag import is_fingerprinted
-from utils.image.task_image import task_image
+from utils.image.task_image import for_run
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
 from utils.local.run import LocalRunResult, run_pipeline
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
@@ -102,9 +105,11 @@ def container_environment(pairs: list[str], debug_env: dict[str, str]) -> dict[s
 
 
 def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunResult:
-    """Runs the pipeline, every task in a container of the task image; the result says whether it failed.
+    """Runs the pipeline, every task in a container; the result says whether it failed.
 
-    Before anything runs: an engine must answer, the image be there and the debug port free. Every
+    Tasks carry their code and run the dependency image where they can (:func:`for_run`), else
+    the full image. Before anything runs: an engine must answer, the image be there (built when
+    missing) and the debug port free. Every
     argument naming a file or folder of this machine is mounted read-only at the same path, so the
     same command line works in subprocess and Docker runs.
 
@@ -119,8 +124,15 @@ def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunR
         logger.warning("the debugger is published on {}: anyone who can reach it can run code in the task", address)
     # The debugged task listens on the same port number inside its container.
     ports = {f"{args.debug_port}/tcp": (address, args.debug_port)} if debug_env else None
-    image = task_image()
-    image_id = check_image_present(docker_client(), image)
+    planned = for_run(pipeline)
+    pipeline, image = planned.pipeline, planned.image
+    client = docker_client()  # says in one line when no engine answers
+    if is_fingerprinted(image):  # ours to build; an image of your own tag is used as it is
+        try:
+            ensure(image, planned.stage, kfp.__version__)
+        except BuildError as error:
+            raise DockerError(str(error)) from None
+    image_id = check_image_present(client, image)
     check_ports_free(ports)
     environment = container_environment(args.env, debug_env)
     # A tag of the user's own may be rebuilt under the same name: its content then keys the tasks.

@@ -285,6 +285,30 @@ class _CodeReader:
         return None
 
 
+class _ExecutedReader(_CodeReader):
+    """Follows everything importing runs: each package's ``__init__.py`` with all it imports, every module whole."""
+
+    def _file_of(self, name: str) -> None:
+        self.whole(name)
+
+    def name(self, module: str, attribute: str) -> None:
+        self.whole(module)
+        if self.is_module(f"{module}.{attribute}"):
+            self.whole(f"{module}.{attribute}")
+
+
+def executed_files(sources: Iterable[str]) -> set[Path]:
+    """Your files importing the given sources' imports runs: what a task must have to run.
+
+    Wider than :func:`user_files` (what a task's results depend on): a package's ``__init__.py``
+    runs all it imports, used or not.
+    """
+    reader = _ExecutedReader()
+    for source in sources:
+        reader.source(ast.parse(source))
+    return reader.files
+
+
 def user_files(sources: Iterable[str]) -> set[Path]:
     """Your files the given sources run: what they use, followed through your own modules by name."""
     reader = _CodeReader()

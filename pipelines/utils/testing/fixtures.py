@@ -80,18 +80,22 @@ def docker_engine() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def task_image(docker_engine: Any) -> str:
-    """The task image's name, or skip.
+    """The full image's name (what components name), or skip; the dependency image must be there too.
 
-    ``PIPE_FICTION_IMAGE``, as ``make build-image`` built it.
+    As ``PIPE_FICTION_IMAGE`` and ``make build-image`` name them: a run whose tasks bring their
+    code uses the dependency image, the others (and tests that run a component directly) the
+    full one. ``make test`` builds both when missing.
     """
     from utils.docker.containers import check_image_present
+    from utils.image.task_image import run_image
     from utils.image.task_image import task_image as image_of_tasks
 
     image = image_of_tasks()
     try:
-        check_image_present(docker_engine, image)
+        for needed in dict.fromkeys([image, run_image()]):
+            check_image_present(docker_engine, needed)
     except DockerError as error:
-        _missing(f"needs the task image: {error}")
+        _missing(f"needs the task images (make image-present builds them): {error}")
     return image
 
 

@@ -67,7 +67,7 @@ def clean_env(rename: tuple[str, str] | None = None, **extra: str) -> dict[str, 
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE", "PIPE_FICTION_PIPELINE")
+        if k not in _DROPPED and k not in ("PIPE_FICTION_IMAGE", "PIPE_FICTION_PIPELINE", "PIPE_FICTION_SHIP_CODE")
     }
     env.update(extra)
     if rename:
@@ -89,17 +89,20 @@ def built_images(make_output: str) -> list[str]:
     return [line.split()[-1] for line in make_output.splitlines() if line.startswith("Building ")]
 
 
-def forget_images(engine: Any, built: list[str], current: str) -> None:
-    """Removes images a copy built, and points the moving version tag at ``current`` again.
+def forget_images(engine: Any, built: list[str], current: list[str]) -> None:
+    """Removes images a copy built, and points the moving version tags at ``current`` again.
 
     Args:
         engine: A docker client.
         built: What the copy built (:func:`built_images`).
-        current: This work tree's image (its fingerprinted tag).
+        current: This work tree's images (their fingerprinted tags: dependency and full).
     """
     for image in built:
         with contextlib.suppress(Exception):
             engine.images.remove(image)
-    repository, tag = without_fingerprint(current).rsplit(":", 1)
-    if built:
-        engine.images.get(current).tag(repository, tag)
+    if not built:
+        return
+    for image in current:
+        repository, tag = without_fingerprint(image).rsplit(":", 1)
+        with contextlib.suppress(Exception):  # an image this tree never built has no moving tag to restore
+            engine.images.get(image).tag(repository, tag)

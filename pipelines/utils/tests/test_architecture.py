@@ -107,7 +107,17 @@ def test_no_import_runs_back_up_a_layer():
     assert sorted(upward) == []
 
 
-@pytest.mark.parametrize("module", ["utils", "utils.common.paths", "utils.image.tag", "utils.dev.rename"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "utils",
+        "utils.common.paths",
+        "utils.image.tag",
+        "utils.image.build",
+        "utils.task_code.policy",
+        "utils.dev.rename",
+    ],
+)
 def test_what_the_makefile_runs_with_the_system_python_needs_only_the_standard_library(module):
     # -S -I: no site-packages, no PYTHONPATH: a bare interpreter, as a system python3 may be.
     script = f"import sys; sys.path.insert(0, {str(PIPELINES_DIR)!r}); import {module}"

@@ -3,8 +3,8 @@
 import pytest
 
 from utils.common import settings
-from utils.tests.fakes.identity import SESSION_COOKIE, Identity
-from utils.tests.fakes.kfp_api import KfpState
+from utils.testing.fakes.identity import SESSION_COOKIE, Identity
+from utils.testing.fakes.kfp_api import KfpState
 from utils.tests.helpers import assert_one_line_error, run_script
 from utils.tests.helpers.cluster import submit
 

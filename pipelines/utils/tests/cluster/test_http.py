@@ -8,7 +8,7 @@ import requests
 
 from utils.cluster.http import http_request, network_error
 from utils.common.errors import ClusterError
-from utils.tests.fakes.odd_servers import odd_server
+from utils.testing.fakes.odd_servers import odd_server
 from utils.tests.helpers import assert_one_line_error, free_port, run_script
 
 

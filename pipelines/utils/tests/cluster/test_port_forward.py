@@ -8,7 +8,7 @@ import pytest
 from utils.cluster.port_forward import find_task_pod, forward, kube_api
 from utils.common import settings
 from utils.common.errors import ClusterError, PortInUseError
-from utils.tests.fakes.kube_api import FakeKubeApi, pod
+from utils.testing.fakes.kube_api import FakeKubeApi, pod
 from utils.tests.helpers import assert_one_line_error, free_port, run_script
 
 RUN = "0f1e2d3c"

@@ -7,7 +7,7 @@ import yaml
 
 import run_in_k8s_cluster
 from utils.common.paths import PIPELINES_DIR
-from utils.tests.fakes.kfp_api import KfpState
+from utils.testing.fakes.kfp_api import KfpState
 from utils.tests.helpers import assert_one_line_error, assert_usage_error, free_port, run_script
 from utils.tests.helpers.cluster import submit
 

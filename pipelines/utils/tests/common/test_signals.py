@@ -10,7 +10,7 @@ import pytest
 from utils.common.paths import PIPELINES_DIR
 from utils.common.signals import descendants
 from utils.debugging.bootstrap import WAITING
-from utils.image.task_image import task_image
+from utils.image.task_image import run_image
 from utils.testing.debug_session import RunningScript
 from utils.tests.helpers import free_port
 
@@ -62,20 +62,20 @@ def task_containers(client, image):
 
 @pytest.mark.usefixtures("task_image")
 def test_sigterm_removes_the_running_task_container(tmp_path, docker_engine):
-    before = task_containers(docker_engine, task_image())
+    before = task_containers(docker_engine, run_image())
     run = debug_run("run_locally_in_docker.py", free_port(), tmp_path)
-    assert task_containers(docker_engine, task_image()) - before, "a task container should be running"
+    assert task_containers(docker_engine, run_image()) - before, "a task container should be running"
     run.proc.send_signal(signal.SIGTERM)
     try:
         assert run.finish(60) == 143
     finally:
         run.stop()
-    assert task_containers(docker_engine, task_image()) - before == set()
+    assert task_containers(docker_engine, run_image()) - before == set()
 
 
 @pytest.mark.usefixtures("task_image")
 def test_sigterm_to_make_reaches_the_run_and_removes_its_container(tmp_path, docker_engine):
-    before = task_containers(docker_engine, task_image())
+    before = task_containers(docker_engine, run_image())
     port = free_port()
     make = subprocess.Popen(
         ["make", "--no-print-directory", "debug-docker", f"TASK={FIRST_TASK}", f"PORT={port}", "TIMEOUT=120"],
@@ -96,7 +96,7 @@ def test_sigterm_to_make_reaches_the_run_and_removes_its_container(tmp_path, doc
         if make.poll() is None:
             make.kill()
     assert make.returncode != 0
-    assert wait_until(lambda: not task_containers(docker_engine, task_image()) - before, 30)
+    assert wait_until(lambda: not task_containers(docker_engine, run_image()) - before, 30)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def submit(monkeypatch, capsys, *args: str, **env: str) -> tuple[int | str, str]
 
 @pytest.fixture
 def kfp_server():
-    from utils.tests.fakes.kfp_api import FakeKfp
+    from utils.testing.fakes.kfp_api import FakeKfp
 
     servers = []
 

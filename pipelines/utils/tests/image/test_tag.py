@@ -31,6 +31,7 @@ def package_module(folder):
 
 def test_default_image_is_version_then_fingerprint_and_the_makefile_asks_the_same(monkeypatch):
     monkeypatch.delenv("PIPE_FICTION_IMAGE", raising=False)
+    monkeypatch.delenv("PIPE_FICTION_SHIP_CODE", raising=False)
     image = task_image()
     name, tag = image.split(":")
     suffix = "" if kfp.__version__ == image_tag.locked_version("kfp") else f"-kfp{kfp.__version__}"
@@ -39,13 +40,24 @@ def test_default_image_is_version_then_fingerprint_and_the_makefile_asks_the_sam
     assert tag.startswith(f"{version()}{suffix}-")
     # The Makefile's recipes run the same script with the system python3 and the environment.
     env = clean_env(KFP_VERSION=kfp.__version__)
-    asked = subprocess.run(
-        ["python3", "-m", "utils.image.tag"], cwd=PIPELINES_DIR, env=env, capture_output=True, text=True
-    )
-    assert asked.stdout.strip() == image
-    moving = subprocess.run(["python3", "-m", "utils.image.tag", "--moving"], cwd=PIPELINES_DIR, env=env,
-                            capture_output=True, text=True)  # fmt: skip
-    assert moving.stdout.strip() == f"{name}:{version()}{suffix}"
+    asked = {
+        flags: subprocess.run(
+            ["python3", "-m", "utils.image.tag", *flags], cwd=PIPELINES_DIR, env=env, capture_output=True, text=True
+        ).stdout.strip()
+        for flags in [("--full",), ("--full", "--moving"), (), ("--moving",), ("--stage",)]
+    }
+    assert asked[("--full",)] == image
+    assert asked[("--full", "--moving")] == f"{name}:{version()}{suffix}"
+    # Runs use the dependency image: tasks bring their code.
+    deps = image_tag.fingerprint(kfp.__version__, deps=True)
+    assert asked[()] == f"{name}:{version()}{suffix}-deps-{deps}" == image_tag.default_image(kfp.__version__, deps=True)
+    assert asked[("--moving",)] == f"{name}:{version()}{suffix}-deps"
+    assert asked[("--stage",)] == "deps"
+    off = subprocess.run(
+        ["python3", "-m", "utils.image.tag", "--stage"], cwd=PIPELINES_DIR, capture_output=True, text=True,
+        env={**env, "PIPE_FICTION_SHIP_CODE": "0"},
+    )  # fmt: skip
+    assert off.stdout.strip() == "full"
 
 
 def version() -> str:
@@ -65,6 +77,23 @@ def test_fingerprint_changes_with_a_source_line_the_lock_the_dockerfile_and_kfp(
     assert before not in changes and len(set(changes)) == 3
     assert image_tag.fingerprint("0.0.1", folder=codebase_copy) != before
     assert image_tag.fingerprint(folder=codebase_copy) == before
+
+
+def test_the_dependency_image_changes_with_the_lock_the_dockerfile_and_kfp_but_not_with_code(codebase_copy):
+    before = image_tag.fingerprint(folder=codebase_copy, deps=True)
+    module = package_module(codebase_copy)
+    module.write_text(module.read_text() + "\n# a one-line change\n")
+    (codebase_copy / "README.md").write_text("changed\n")
+    assert image_tag.fingerprint(folder=codebase_copy, deps=True) == before
+    changes = []
+    for path in (codebase_copy / "uv.lock", codebase_copy / "pyproject.toml", codebase_copy / "Dockerfile"):
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# a one-line change\n")
+        changes.append(image_tag.fingerprint(folder=codebase_copy, deps=True))
+        path.write_bytes(original)
+    assert before not in changes and len(set(changes)) == 3
+    assert image_tag.fingerprint("0.0.1", folder=codebase_copy, deps=True) != before
+    assert image_tag.fingerprint(folder=codebase_copy, deps=True) != image_tag.fingerprint(folder=codebase_copy)
 
 
 def test_fingerprint_ignores_what_never_reaches_the_image(codebase_copy):

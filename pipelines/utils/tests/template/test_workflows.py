@@ -58,7 +58,7 @@ def test_release_pushes_the_fingerprinted_and_the_version_tags_through_make():
     job = workflow("release.yml")["jobs"]["image"]
     script = "\n".join(step.get("run", "") for step in job["steps"])
     assert "pyproject.toml" in script and "make push-image IMAGE=" in script
-    # The name has no tag: make gives it <version>-<fingerprint> and <version>.
+    # The name has no tag: make gives it <version>-deps-<fingerprint> and <version>-deps.
     assert ':${version}"' not in script
     login = next(s for s in job["steps"] if s.get("uses", "").startswith("docker/login-action"))
     assert "secrets.REGISTRY_PASSWORD" in login["with"]["password"]

@@ -1,7 +1,7 @@
 """A loopback server that answers the KFP v2beta1 REST calls kfp.Client makes, behind a chosen auth.
 
 Runs in a thread on 127.0.0.1 (HTTP, or HTTPS with a given ssl context), records every request,
-and also serves the fake identity routes (tests/fake_identity.py).
+and also serves the fake identity routes (:mod:`utils.testing.fakes.identity`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from utils.tests.fakes.identity import SESSION_COOKIE, Identity, parse_form
+from utils.testing.fakes.identity import SESSION_COOKIE, Identity, parse_form
 
 API = "/apis/v2beta1"
 PREFIX = "/pipeline"  # a full Kubeflow serves KFP under /pipeline; a standalone one at the root
@@ -36,6 +36,7 @@ class KfpState:
     forbidden: set[str] = field(default_factory=set)  # "POST /runs": answered 403
 
     def authorised(self, headers: Any, cookies: dict) -> bool:
+        """Whether a request's credentials pass the chosen auth."""
         if self.auth == "none":
             return True
         if self.auth == "cookie":
@@ -45,12 +46,15 @@ class KfpState:
 
 
 class Handler(BaseHTTPRequestHandler):
+    """Answers as the KFP API does (``state``: what it holds and accepts)."""
+
     state: KfpState
 
-    def log_message(self, *args: Any) -> None:  # keep test output clean
+    def log_message(self, *args: Any) -> None:  # noqa: D102  (keeps test output clean)
         pass
 
     def reply(self, code: int, body: str, kind: str = "json", headers: dict | None = None) -> bool:
+        """Sends a whole answer."""
         data = body.encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/html" if kind == "html" else "application/json")
@@ -62,12 +66,13 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def redirect(self, location: str, code: int = 302, headers: dict | None = None) -> bool:
+        """Sends a redirect."""
         return self.reply(code, "", "html", {"Location": location, **(headers or {})})
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: D102
         self._handle("GET")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: D102
         self._handle("POST")
 
     def _handle(self, method: str) -> None:
@@ -134,8 +139,10 @@ class FakeKfp:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def api_requests(self, method: str, path: str) -> list[dict]:
+        """The requests it was sent to one API route (``/runs``), in order."""
         return [r for r in self.state.requests if r["method"] == method and r["path"] == API + path]
 
     def close(self) -> None:
+        """Stops listening."""
         self.server.shutdown()
         self.server.server_close()

@@ -48,8 +48,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def odd_server(mode: str) -> Iterator[str]:
-    """A server on 127.0.0.1 answering ``html`` to everything, (``stall``) only its health check, or
-    (``drip``) everything one byte a second."""
+    """A misbehaving server on 127.0.0.1; yields its URL.
+
+    ``html``: HTML to everything; ``stall``: answers only its health check; ``drip``: everything
+    one byte a second.
+    """
     handler = type("Handler", (_Handler,), {"mode": mode})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True

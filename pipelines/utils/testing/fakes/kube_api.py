@@ -77,5 +77,6 @@ class FakeKubeApi:
         return path
 
     def close(self) -> None:
+        """Stops listening."""
         self.server.shutdown()
         self.server.server_close()

@@ -1,5 +1,7 @@
-"""Loopback stand-ins for oauth2-proxy + Dex (redirects, login form, approval, session cookie)
-and for a Keycloak token endpoint, as routes of the fake KFP server."""
+"""Loopback stand-ins for oauth2-proxy + Dex and for a Keycloak token endpoint.
+
+Dex: redirects, login form, approval, session cookie. Both are routes of the fake KFP server.
+"""
 
 from __future__ import annotations
 
