@@ -20,7 +20,7 @@ from utils.common.cli import run_cli
 from utils.debugging.component import with_debugging
 from utils.debugging.options import add_debug_arguments, check_task_names
 from utils.image.push import push_warning
-from utils.image.task_image import for_run
+from utils.image.shipping import for_run
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.discovery import load_pipeline
 from utils.pipeline.types import Pipeline

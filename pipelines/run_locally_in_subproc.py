@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import argparse
 
-from utils.common import settings
-from utils.common.cli import run_cli
-from utils.local.run import format_run
-from utils.local.runners import run_in_subprocesses, subprocess_parser
-from utils.pipeline.discovery import load_pipeline
-from utils.pipeline.types import Pipeline
+from utils.kfp_seams.lean_import import import_kfp_without_cluster_client
+
+# Before anything imports kfp: a local run needs no cluster client (about 0.4 s a run).
+import_kfp_without_cluster_client()
+
+from utils.common import settings  # noqa: E402
+from utils.common.cli import run_cli  # noqa: E402
+from utils.local.run import format_run  # noqa: E402
+from utils.local.runners import run_in_subprocesses, subprocess_parser  # noqa: E402
+from utils.pipeline.discovery import load_pipeline  # noqa: E402
+from utils.pipeline.types import Pipeline  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None, pipeline: Pipeline | None = None) -> argparse.Namespace:

@@ -25,8 +25,8 @@ from utils.docker.containers import check_image_present, check_ports_free, docke
 from utils.docker.host_paths import host_paths, read_only_volumes
 from utils.docker.runner import docker_runner
 from utils.image.build import BuildError, ensure
+from utils.image.shipping import for_run
 from utils.image.tag import is_fingerprinted
-from utils.image.task_image import for_run
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
 from utils.local.run import LocalRunResult, run_pipeline
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
