@@ -34,6 +34,7 @@ from utils.common.cli import run_cli
 from utils.common.errors import PipeFictionError
 from utils.dev.bench_cluster_loop import edit_to_submit
 from utils.dev.bench_inner_loop import rerun_after_a_change, run_docker_after_a_change
+from utils.dev.bench_warm import warm_start
 from utils.docker.containers import check_image_present, docker_client
 from utils.docker.runner import docker_runner
 from utils.image.task_image import run_image, task_image
@@ -133,7 +134,8 @@ def main() -> int:
             f"docker: time to the debugger's first stop ({tasks[0]})",
             lambda: seconds_to_first_stop("run_locally_in_docker.py", tasks[0], free_port()),
         )
-    measure(rows, "image rebuild after a one-line change", rebuild_seconds)
+    warm_start(rows)
+    measure(rows, "full image rebuild after a one-line change", rebuild_seconds)
     module = sys.modules[pipeline.pipeline_func.__module__]
     rerun_after_a_change(pipeline, {**arguments, **getattr(module, "BENCH_ARGUMENTS", {})}, rows)
     run_docker_after_a_change(pipeline, rows)

@@ -109,7 +109,7 @@ SUBPROCESS = Seam(
     since=(2, 7),
     until=None,
     parameters=("full_command",),
-    why="a task's own variables (kfp-kubernetes secrets and config maps) for the subprocess runner",
+    why="a subprocess task's own variables (kfp-kubernetes secrets, config maps) and command (warm workers)",
 )
 SEAMS = (TASK, ATTEMPT, IMPORTER, RUN_NAME, FAIL_STACK, CACHE_KEY, CACHE_GET, CACHE_PUT, SUBPROCESS)
 
@@ -181,6 +181,10 @@ class RunHooks:
         """Variables this task gets besides the runner's (its kfp-kubernetes secrets, say)."""
         return {}
 
+    def task_command(self, task: TaskRun | None, command: list[str]) -> list[str]:
+        """The command a subprocess task is started with (kfp's, as given, here)."""
+        return command
+
 
 class Combined(RunHooks):
     """Several hooks as one: every event reaches each; keys pass through each; reuse needs all to agree."""
@@ -225,6 +229,11 @@ class Combined(RunHooks):
 
     def task_environment(self, task: TaskRun) -> dict[str, str]:  # noqa: D102
         return {k: v for hooks in self._hooks for k, v in hooks.task_environment(task).items()}
+
+    def task_command(self, task: TaskRun | None, command: list[str]) -> list[str]:  # noqa: D102
+        for hooks in self._hooks:
+            command = hooks.task_command(task, command)
+        return command
 
 
 _current: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("pipe_fiction_task", default=None)
@@ -328,10 +337,12 @@ def _attempt_level(original: Callable[..., Any], hooks: RunHooks) -> Callable[..
 
 def _with_task_environment(original: Callable[..., Any]) -> Callable[..., Any]:
     def run_local_subprocess(*args: Any, **kwargs: Any) -> Any:
+        values = arguments(original, args, kwargs)
+        if _active:
+            values["full_command"] = _active[-1].task_command(_current.get(), list(values["full_command"]))
         extra = task_environment()
         if not extra:
-            return original(*args, **kwargs)
-        values = arguments(original, args, kwargs)
+            return call_with(original, values)
         if "env_vars" in values:  # kfp >= 2.17 passes a task's variables on
             values["env_vars"] = {**(values.get("env_vars") or {}), **extra}
             return call_with(original, values)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from loguru import logger
 
 from utils.common import settings
 from utils.common.errors import TaskFailedError
-from utils.kfp_seams.local_run import Combined, hooked
+from utils.kfp_seams.local_run import Combined, RunHooks, hooked
 from utils.kfp_seams.output import quiet_kfp_warnings, routed
 from utils.local.console import TaskOutputFilter
 from utils.local.platform import PlatformHooks, local_platform, say_notices
@@ -113,6 +114,7 @@ def run_pipeline(
     reuse: ReuseOptions | None = None,
     image: str | None = None,
     check: bool = True,
+    hooks: Sequence[RunHooks] = (),
 ) -> LocalRunResult:
     """Runs a whole pipeline locally with the given runner, and writes its run page.
 
@@ -125,6 +127,7 @@ def run_pipeline(
         reuse: Whether and how to reuse unchanged tasks (None: every task runs).
         image: The image the tasks run in (Docker runs), for the run page.
         check: Raise when a task fails (else the result says so in ``failed_task``).
+        hooks: More of the run's hooks (the warm workers of a subprocess run).
 
     Returns:
         The outputs, where the artifacts are, and what happened to each task.
@@ -148,7 +151,7 @@ def run_pipeline(
         with (
             quiet_kfp_warnings(),
             routed(lambda stdout: TaskOutputFilter(stdout, verbose, tee=recorder.capture)),
-            hooked(Combined(recorder, PlatformHooks(platform), *reusing)),
+            hooked(Combined(recorder, PlatformHooks(platform), *reusing, *hooks)),
         ):
             task = pipeline(**arguments)
     except RuntimeError as error:

@@ -29,18 +29,25 @@ from utils.image.shipping import for_run
 from utils.image.tag import is_fingerprinted
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
 from utils.local.run import LocalRunResult, run_pipeline
+from utils.local.warm.pool import warm_workers
 from utils.pipeline.arguments import add_pipeline_arguments, checked_arguments
 from utils.pipeline.types import Pipeline
+from utils.task_code.imports import pipeline_installed_imports
 
 CONTAINER_DATA_DIR = "/data"
 SUBPROCESS_ATTACH, DOCKER_ATTACH = "Pipeline: attach (subprocess)", "Pipeline: attach (docker)"
 
 
 def subprocess_parser(description: str, pipeline: Pipeline) -> argparse.ArgumentParser:
-    """The subprocess script's options: the pipeline's inputs, the run options, debugging."""
+    """The subprocess script's options: the pipeline's inputs, the run options, warm workers, debugging."""
     parser = argparse.ArgumentParser(description=description)
     add_pipeline_arguments(parser, pipeline)
     add_run_arguments(parser)
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="start every task in a fresh Python (default: forked from a parent that imported their libraries once)",
+    )
     add_debug_arguments(parser)
     return parser
 
@@ -83,15 +90,17 @@ def run_in_subprocesses(pipeline: Pipeline, args: argparse.Namespace) -> LocalRu
         ensure_free(args.debug_port)
         os.environ.update(debug_env)
         log_debug_target(args, pipeline, SUBPROCESS_ATTACH)
-    return run_pipeline(
-        pipeline,
-        runner=local.SubprocessRunner(use_venv=False),
-        pipeline_root=settings.local_outputs_dir(),
-        arguments=arguments,
-        verbose=args.verbose,
-        reuse=reuse,
-        check=False,
-    )
+    with warm_workers(pipeline_installed_imports(pipeline), enabled=not args.no_warm) as warm:
+        return run_pipeline(
+            pipeline,
+            runner=local.SubprocessRunner(use_venv=False),
+            pipeline_root=settings.local_outputs_dir(),
+            arguments=arguments,
+            verbose=args.verbose,
+            reuse=reuse,
+            check=False,
+            hooks=[warm],
+        )
 
 
 def container_environment(pairs: list[str], debug_env: dict[str, str]) -> dict[str, str]:

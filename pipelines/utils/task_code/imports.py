@@ -28,6 +28,7 @@ import ast
 import functools
 import importlib.machinery
 import importlib.util
+import sys
 import sysconfig
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -331,3 +332,43 @@ def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
         if "command" in container:
             found[graph.key(node)] = user_files(python_sources([*container["command"], *container.get("args", [])]))
     return found
+
+
+def installed_imports(sources: Iterable[str]) -> list[str]:
+    """The installed modules (neither yours nor the standard library's) the sources and your files they run import.
+
+    What a task loads before its first line of work (pandas, scikit-learn): a warm parent imports
+    them once for a run's tasks (:mod:`utils.local.warm`).
+    """
+    sources = list(sources)
+    trees = [ast.parse(source) for source in sources]
+    trees += [ast.parse(path.read_bytes(), filename=str(path)) for path in sorted(executed_files(sources))]
+    names: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    found = []
+    for name in sorted(names):
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top == "__future__":
+            continue
+        folders = _top_level(top)
+        if folders and not is_yours(folders[0]):
+            found.append(name)
+    return found
+
+
+def pipeline_installed_imports(pipeline: Pipeline) -> list[str]:
+    """:func:`installed_imports` of every task of a pipeline, together."""
+    from google.protobuf.json_format import MessageToDict
+
+    executors = MessageToDict(pipeline.pipeline_spec.deployment_spec).get("executors", {})
+    sources = [
+        source
+        for executor in executors.values()
+        for source in python_sources(executor.get("container", {}).get("command", []))
+    ]
+    return installed_imports(sources)
