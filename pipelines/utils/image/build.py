@@ -42,7 +42,8 @@ def build_command(
     if env.get("EXTRA_CA_BUNDLE"):
         certificates = Path(env["EXTRA_CA_BUNDLE"]).expanduser().read_text()
         command += ["--build-arg", f"EXTRA_CA_CERTS={certificates}"]
-    return [*command, str(codebase())]
+    # The Makefile's PKG (another package folder, as the bench's copy) is the build context.
+    return [*command, env.get("PKG") or str(codebase())]
 
 
 def present(image: str) -> bool:

@@ -16,8 +16,8 @@ tree has changed, and a cluster never runs older code under a tag it has cached.
 
 Standard library only: the Makefile runs it with the system's ``python3`` before any environment
 exists (``cd pipelines && python3 -m utils.image.tag [--full] [--moving|--pushable|--stage]``),
-reading ``PIPE_FICTION_IMAGE``, ``PIPE_FICTION_SHIP_CODE``, ``KFP_VERSION``, ``BASE_IMAGE`` and
-``EXTRA_CA_BUNDLE`` from the environment, never from a shell command line.
+reading ``PIPE_FICTION_IMAGE``, ``PIPE_FICTION_SHIP_CODE``,
+``KFP_VERSION``, ``BASE_IMAGE`` and ``EXTRA_CA_BUNDLE`` from the environment, never from a shell command line.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def run_image(
         image: ``PIPE_FICTION_IMAGE``, if set.
         kfp_version: The kfp baked in (default: the locked one).
         moving: Leave the fingerprint out.
-        env: Where ``PIPE_FICTION_IMAGE`` and ``PIPE_FICTION_SHIP_CODE`` are read (default: the environment).
+        env: Where the image settings are read, ``PIPE_FICTION_IMAGE`` and
+            ``PIPE_FICTION_SHIP_CODE`` (default: the environment).
     """
     stage = FULL if shipping_blocker(env) else DEPS
     return resolve(image, kfp_version, moving, deps=stage == DEPS), stage

@@ -170,6 +170,10 @@ class RunHooks:
         """The image and variables kfp's cache key is computed from; returns them, possibly changed."""
         return image, env
 
+    def key_command(self, task: TaskRun | None, command: list[str]) -> list[str]:
+        """The command as kfp's cache key sees it (the task still runs the whole of it)."""
+        return command
+
     def may_reuse(self, task: TaskRun | None) -> bool:
         """Whether the task may be served from the cache."""
         return True
@@ -219,6 +223,11 @@ class Combined(RunHooks):
         for hooks in self._hooks:
             image, env = hooks.cache_key(task, image, env, command)
         return image, env
+
+    def key_command(self, task: TaskRun | None, command: list[str]) -> list[str]:  # noqa: D102
+        for hooks in self._hooks:
+            command = hooks.key_command(task, command)
+        return command
 
     def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
         return all(hooks.may_reuse(task) for hooks in self._hooks)
@@ -388,6 +397,7 @@ def _keyed(original: Callable[..., str], hooks: RunHooks) -> Callable[..., str]:
         values["image"], values["env_vars"] = hooks.cache_key(
             task, values["image"], dict(values.get("env_vars") or {}), list(values["full_command"])
         )
+        values["full_command"] = hooks.key_command(task, list(values["full_command"]))
         return call_with(original, values)
 
     return compute_key

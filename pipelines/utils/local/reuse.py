@@ -30,6 +30,7 @@ from utils.common import settings
 from utils.image.tag import without_fingerprint
 from utils.kfp_seams.local_run import RAN, RunHooks, TaskRun
 from utils.task_code.fingerprint import fingerprint_of, task_code
+from utils.task_code.ship import without_carried_code
 
 # Names in the key only (no task sees them): the code, the runner, the run's inputs, the image's content.
 CODE_VARIABLE, RUNNER_VARIABLE = "PIPE_FICTION_CODE", "PIPE_FICTION_RUNNER"
@@ -214,6 +215,14 @@ class TaskReuse(RunHooks):
                 self._parts[id(task)] = parts
             task.reason = why_it_ran(self._ledger.read(self._pipeline, self._name(task)), parts)
         return image, env
+
+    def key_command(self, task: TaskRun | None, command: list[str]) -> list[str]:
+        """The command without the files a Docker task carries: the code variable counts them by name.
+
+        A package whose ``__init__.py`` re-exports its modules puts all of them in every task's
+        command; keyed as they are, an edit anywhere would rerun every task locally.
+        """
+        return [without_carried_code(item) for item in command]
 
     def may_reuse(self, task: TaskRun | None) -> bool:  # noqa: D102
         if task is not None and task.component in self._options.forced:

@@ -19,6 +19,7 @@ import ast
 import copy
 import dataclasses
 import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,11 @@ def carried_files(source: str) -> dict[str, bytes] | None:
         if isinstance(call, ast.Call) and getattr(call.func, "id", None) == pipe_fiction_code.__name__:
             return unbundle(ast.literal_eval(call.args[0]))
     return None
+
+
+_CARRIED = re.compile(rf"^({pipe_fiction_code.__name__}\(')[A-Za-z0-9+/=]*(', )", re.MULTILINE)
+
+
+def without_carried_code(source: str) -> str:
+    """The component source with the files it carries left out (for a key that counts the code by its own hash)."""
+    return _CARRIED.sub(r"\1\2", source)

@@ -13,6 +13,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from utils.common.paths import PIPELINES_DIR
 from utils.debugging.bootstrap import WAITING
@@ -118,3 +121,57 @@ def seconds_to_first_stop(script: str, task: str, port: int, timeout: float = 18
     if code != 0:
         raise AssertionError(f"the debugged run failed ({code}):\n{run.output()[-2000:]}")
     return seconds
+
+
+def make_debug_stop(
+    folder: Path,
+    make_args: list[str],
+    env: dict[str, str],
+    port: int,
+    breakpoint_at: tuple[Path, int],
+    path_mappings: list[dict[str, str]] | None = None,
+    inspect: Callable[[DapClient, dict[str, Any]], None] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Runs a ``make debug-*`` target in ``folder`` and stops at a breakpoint through a DAP client, as VS Code would.
+
+    Attaches when the task says it waits, continues from the stop at the component body's top to
+    the breakpoint, calls ``inspect(client, frame)`` there, and lets the run finish.
+
+    Returns:
+        What make printed before the task waited, and the stack frame stopped at the breakpoint.
+
+    Raises:
+        AssertionError: If the task never waits, the stop is elsewhere, or make then fails.
+    """
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", *make_args, f"PORT={port}", "TIMEOUT=300"],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        for output in proc.stdout:
+            seen.append(output)
+            if WAITING in output:
+                break
+        if not any(WAITING in line for line in seen):
+            raise AssertionError("".join(seen)[-3000:])
+        client = DapClient("127.0.0.1", port)
+        try:
+            client.attach({str(breakpoint_at[0]): [breakpoint_at[1]]}, path_mappings)
+            entry = client.event("stopped", 120)
+            client.request("continue", threadId=entry["threadId"])
+            stop = client.event("stopped", 300)
+            frame = client.top_frame(stop["threadId"])
+            if inspect is not None:
+                inspect(client, frame)
+            client.request("continue", threadId=stop["threadId"])
+        finally:
+            client.close()
+        rest = proc.communicate(timeout=300)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    if proc.returncode != 0:
+        raise AssertionError(f"make {' '.join(make_args)} failed:\n{rest[-3000:]}")
+    return "".join(seen), frame

@@ -23,6 +23,8 @@ def test_the_build_command_targets_the_stage_and_passes_user_values_verbatim(tmp
     assert "KFP_VERSION=2.7.0" in command
     assert f"DEBUGPY_VERSION={image_tag.locked_version('debugpy')}" in command
     assert command[-1] == str(image_tag.codebase())
+    other = image_build.build_command(image, "full", env={"PKG": str(tmp_path / "other-codebase")})
+    assert other[-1] == str(tmp_path / "other-codebase")  # the Makefile's PKG is the build context
 
 
 def test_a_user_tag_without_fingerprint_is_tagged_once():

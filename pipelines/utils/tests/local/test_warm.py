@@ -23,10 +23,8 @@ SKIPPED = {"run.json", "index.html"}
 
 
 def run(tmp_path: Path, pipeline: str, *args: str, name: str = "out") -> subprocess.CompletedProcess:
-    return run_script(
-        "run_locally_in_subproc.py", "--no-cache", *args,
-        PIPE_FICTION_PIPELINE=pipeline, PIPE_FICTION_OUTPUTS=str(tmp_path / name),
-    )  # fmt: skip
+    env = {"PIPE_FICTION_PIPELINE": pipeline, "PIPE_FICTION_OUTPUTS": str(tmp_path / name)}
+    return run_script("run_locally_in_subproc.py", "--no-cache", *args, **env)
 
 
 def pipeline_output(proc: subprocess.CompletedProcess) -> str:

@@ -187,3 +187,14 @@ def test_code_cannot_travel_when_switched_off_compiled_or_too_large(codebase):
 
     (codebase / "shipme" / "data" / "big.bin").write_bytes(os.urandom(policy.MAX_PACKAGE_BYTES + 1024))
     assert "kB compressed, more than a task's command should carry" in policy.blocker(None, codebase)
+
+
+def test_a_local_key_leaves_the_carried_files_out_and_keeps_the_rest_of_the_command(codebase, tmp_path):
+    from utils.task_code.ship import without_carried_code
+
+    source = executors(ship(pipeline_of(), Shipping(DEPS, FULL, codebase)).pipeline, tmp_path)["exec-use-alpha"]
+    shipped = source["container"]["command"][-1]
+    stripped = without_carried_code(shipped)
+    assert carried_files(shipped) and "pipe_fiction_code(''," in stripped and stripped != shipped
+    assert "def use_alpha(" in stripped and "def pipe_fiction_code(" in stripped
+    assert without_carried_code(stripped) == stripped

@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from utils.debugging.bootstrap import WAITING
 from utils.task_code.ship import carried_files
-from utils.testing.dap_client import DapClient
-from utils.testing.debug_session import free_port
+from utils.testing.debug_session import free_port, make_debug_stop
 from utils.testing.fakes.kfp_api import FakeKfp
 from utils.tests.helpers.copies import clean_env, clone, make, ok, once_on_the_locked_kfp
 
@@ -171,35 +169,11 @@ def test_make_debug_docker_stops_at_a_breakpoint_in_the_edited_module(restored, 
         f.write(f"\nedited_here = {uuid.uuid4().hex[:8]!r}\n")
     line = len(module.read_text().splitlines())
     task = sorted(users)[0].removeprefix("exec-")
-    port = free_port()
+    codebase = next(restored.glob("*-codebase"))
     env = clean_env(PIPE_FICTION_OUTPUTS=str(tmp_path))
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "debug-docker", f"TASK={task}", f"PORT={port}", "TIMEOUT=300"],
-        cwd=restored, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    seen = []
-    try:
-        for output in proc.stdout:
-            seen.append(output)
-            if WAITING in output:
-                break
-        assert any(WAITING in s for s in seen), "".join(seen)[-3000:]
-        assert not any(s.startswith("Building") for s in seen)
-        client = DapClient("127.0.0.1", port)
-        try:
-            codebase = next(restored.glob("*-codebase"))
-            client.attach({str(module): [line]}, [{"localRoot": str(codebase), "remoteRoot": "/app"}])
-            entry = client.event("stopped", 120)
-            client.request("continue", threadId=entry["threadId"])
-            stop = client.event("stopped", 300)
-            frame = client.top_frame(stop["threadId"])
-            assert (frame["source"]["path"], frame["line"]) == (str(module), line)
-            client.request("continue", threadId=stop["threadId"])
-        finally:
-            client.close()
-        rest = proc.communicate(timeout=300)[0]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-    assert proc.returncode == 0, rest[-3000:]
+    mappings = [{"localRoot": str(codebase), "remoteRoot": "/app"}]
+    seen, frame = make_debug_stop(
+        restored, ["debug-docker", f"TASK={task}"], env, free_port(), (module, line), mappings
+    )
+    assert "\nBuilding " not in f"\n{seen}"
+    assert (frame["source"]["path"], frame["line"]) == (str(module), line)

@@ -20,10 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.debugging.bootstrap import WAITING
 from utils.dev.rename import respell, spellings
-from utils.testing.dap_client import DapClient
-from utils.testing.debug_session import free_port
+from utils.testing.debug_session import free_port, make_debug_stop
 from utils.testing.repo_copies import commit_all
 from utils.tests.helpers.copies import ROOT, clean_env, clone, make, ok, once_on_the_locked_kfp
 
@@ -183,37 +181,16 @@ def test_run_subproc_and_run_docker_take_the_same_host_path_and_the_secret(your_
 def test_debug_subproc_without_arguments_stops_in_the_package(your_copy, tmp_path):
     module = your_copy / CODEBASE / PACKAGE / "tuning.py"
     line = next(i for i, text in enumerate(module.read_text().splitlines(), 1) if text.strip().startswith("return {"))
-    port = free_port()
+    best = {}
+
+    def inspect(client, frame):
+        best["params"] = client.evaluate("sorted(search.best_params_)", frame["id"])
+
     env = clean_env(PREFIXES, PIPE_FICTION_OUTPUTS=str(tmp_path))
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "debug-subproc", "TASK=tune-svm", f"PORT={port}", "TIMEOUT=300"],
-        cwd=your_copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    seen = []
-    try:
-        for output in proc.stdout:
-            seen.append(output)
-            if WAITING in output:
-                break
-        assert any(WAITING in s for s in seen), "".join(seen)[-3000:]
-        client = DapClient("127.0.0.1", port)
-        try:
-            client.attach({str(module): [line]})
-            entry = client.event("stopped", 120)
-            client.request("continue", threadId=entry["threadId"])
-            stop = client.event("stopped", 300)
-            frame = client.top_frame(stop["threadId"])
-            assert (frame["source"]["path"], frame["line"], frame["name"]) == (str(module), line, "tune")
-            assert client.evaluate("sorted(search.best_params_)", frame["id"]) == "['C', 'kernel']"
-            client.request("continue", threadId=stop["threadId"])
-        finally:
-            client.close()
-        rest = proc.communicate(timeout=300)[0]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-    assert proc.returncode == 0, rest[-3000:]
+    _, frame = make_debug_stop(your_copy, ["debug-subproc", "TASK=tune-svm"], env, free_port(), (module, line),
+                               inspect=inspect)  # fmt: skip
+    assert (frame["source"]["path"], frame["line"], frame["name"]) == (str(module), line, "tune")
+    assert best["params"] == "['C', 'kernel']"
 
 
 def outcomes(proc: subprocess.CompletedProcess) -> dict[str, tuple[str, str]]:
