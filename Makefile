@@ -110,7 +110,7 @@ lock: $(UV_DEP) ## After a dependency change: lock the package, then the pipelin
 
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
 
-run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess
+run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess (forked warm; ARGS=--no-warm: a fresh Python)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py
 
 build-image: ## Build the image runs use: dependencies only while tasks bring their code (IMAGE=, BASE_IMAGE=, EXTRA_CA_BUNDLE=pem)
@@ -173,7 +173,7 @@ test-docker-layer: $(PIPE)/$(PIPE_VENV)/.synced ## Run only the Docker-layer tes
 	@$(IMAGE_BUILD) --all
 	cd $(PIPE) && PYTEST_ADDOPTS="$${PYTEST_ADDOPTS:-} $$PYTEST_ARGS" $(PY) -m pytest -m docker
 
-bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task overhead and image rebuild time
+bench: $(PIPE)/$(PIPE_VENV)/.synced image-present ## Measure run times, per-task and warm start-up, image rebuilds, edit-to-submit time
 	cd $(PIPE) && $(PY) -m utils.dev.bench
 
 lint: $(PIPE)/$(PIPE_VENV)/.synced ## Check lint and formatting (ruff) and the GitHub workflows (actionlint)
