@@ -68,6 +68,9 @@ def _become_task(request: dict, fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
+        # The import path a fresh `python -m` would have here: its folder first, then PYTHONPATH.
+        extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        sys.path[:] = [os.getcwd(), *extra, *(p for p in sys.path[1:] if p not in extra)]
         unbuffered = bool(os.environ.get("PYTHONUNBUFFERED"))
         for name in ("stdout", "stderr"):
             getattr(sys, name).reconfigure(line_buffering=True, write_through=unbuffered or name == "stderr")

@@ -50,15 +50,16 @@ def artifacts(root: Path) -> dict[str, bytes]:
 
 
 def test_a_task_forked_warm_sees_nothing_another_task_left_behind(tmp_path):
-    proc = run(tmp_path, f"{WARM}:isolation")
+    proc = run(tmp_path, f"{WARM}:isolation", "--env", "PYTHONPATH=/pipe-fiction/extra")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "leaked=False draws-differ=True warm-parent" in pipeline_output(proc)
+    said = "leaked=False draws-differ=True cwd-on-path=True extra-path=True warm-parent"
+    assert said in pipeline_output(proc)
 
 
 def test_no_warm_starts_every_task_in_a_fresh_python(tmp_path):
-    proc = run(tmp_path, f"{WARM}:isolation", "--no-warm")
+    proc = run(tmp_path, f"{WARM}:isolation", "--no-warm", "--env", "PYTHONPATH=/pipe-fiction/extra")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "leaked=False draws-differ=True fresh" in pipeline_output(proc)
+    assert "leaked=False draws-differ=True cwd-on-path=True extra-path=True fresh" in pipeline_output(proc)
 
 
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
