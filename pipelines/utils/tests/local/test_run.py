@@ -118,13 +118,13 @@ def test_runs_leave_no_kfp_workspace_folders_in_the_temp_directory(tmp_path):
 
 def test_run_cli_turns_a_task_failure_into_one_line_and_exit_1(capfd):
     def main():
-        raise TaskFailedError("process-data")
+        raise TaskFailedError("count-lines")
 
     with pytest.raises(SystemExit) as caught:
         run_cli(main)
     assert caught.value.code == 1
     err = capfd.readouterr().err
-    assert err.strip().splitlines() == ["ERROR   task 'process-data' failed; its log is above"]
+    assert err.strip().splitlines() == ["ERROR   task 'count-lines' failed; its log is above"]
 
 
 def test_format_result_shows_every_output_kind_and_the_run_folder(tmp_path):

@@ -44,7 +44,7 @@ def test_one_key_configs_start_a_background_make_target_that_ends_on_the_waiting
     # The matcher is there for its begin/end patterns only: no log line may become a Problems
     # entry (VS Code would read group 1 as a file name and group 2 as a line number).
     pattern = re.compile(task["problemMatcher"]["pattern"]["regexp"])
-    failure = "    [pipe-fiction] task 'process-data': no debugger attached on port 5678 within 3 s"
+    failure = "    [pipe-fiction] task 'count-lines': no debugger attached on port 5678 within 3 s"
     for line in (failure, f"[pipe-fiction] task 'x' {WAITING}: debugpy on port 1", "src/a.py:3: error"):
         assert not pattern.search(line)
 
