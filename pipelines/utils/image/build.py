@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from utils.common.paths import codebase
-from utils.image.tag import DEPS, FULL, resolve, run_image, without_fingerprint
+from utils.image.tag import DEPS, FULL, locked_version, resolve, run_image, without_fingerprint
 
 
 class BuildError(Exception):
@@ -28,8 +28,6 @@ def build_command(
     image: str, stage: str, kfp_version: str | None = None, env: Mapping[str, str] | None = None
 ) -> list[str]:
     """The ``docker build`` command for one stage of the Dockerfile, tagged with and without fingerprint."""
-    from utils.image.tag import locked_version
-
     env = os.environ if env is None else env
     moving = without_fingerprint(image)
     command = ["docker", "build", "--force-rm", "--target", stage, "--tag", image]
@@ -63,18 +61,6 @@ def build(image: str, stage: str, kfp_version: str | None = None) -> None:
     print(f"Building {image}", flush=True)
     if subprocess.run(build_command(image, stage, kfp_version), check=False).returncode != 0:
         raise BuildError(f"building {image} failed (its output is above)")
-
-
-def ensure(image: str, stage: str, kfp_version: str | None = None) -> bool:
-    """Builds the image when the engine does not have it; returns whether it built.
-
-    Raises:
-        BuildError: If no engine answers, or the build fails.
-    """
-    if present(image):
-        return False
-    build(image, stage, kfp_version)
-    return True
 
 
 def images(full: bool = False, every: bool = False) -> list[tuple[str, str]]:

@@ -14,8 +14,7 @@ from loguru import logger
 
 from utils.common import settings
 from utils.common.paths import codebase
-from utils.image.tag import DEPS, FULL, shipping_blocker
-from utils.image.tag import run_image as image_for_runs
+from utils.image.tag import DEPS, FULL, resolve, shipping_blocker
 from utils.image.task_image import image_settings, kfp_version, task_image
 from utils.pipeline.types import Pipeline
 from utils.task_code.ship import Shipping, ship
@@ -23,9 +22,10 @@ from utils.task_code.ship import Shipping, ship
 
 def shipping() -> tuple[Shipping | None, str | None]:
     """How code travels with the tasks of a run, or why it cannot (then they run the full image)."""
-    image, stage = image_for_runs(settings.get("PIPE_FICTION_IMAGE"), kfp_version(), env=image_settings())
-    if stage != DEPS:
-        return None, shipping_blocker(image_settings())
+    reason = shipping_blocker(image_settings())
+    if reason:
+        return None, reason
+    image = resolve(settings.get("PIPE_FICTION_IMAGE"), kfp_version(), deps=True)
     return Shipping(image=image, replaces=task_image(), codebase=codebase()), None
 
 

@@ -24,7 +24,7 @@ from utils.debugging.options import add_debug_arguments, debug_environment, log_
 from utils.docker.containers import check_image_present, check_ports_free, docker_client
 from utils.docker.host_paths import host_paths, read_only_volumes
 from utils.docker.runner import docker_runner
-from utils.image.build import BuildError, ensure
+from utils.image.build import BuildError, build
 from utils.image.shipping import for_run
 from utils.image.tag import is_fingerprinted
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
@@ -90,7 +90,7 @@ def run_in_subprocesses(pipeline: Pipeline, args: argparse.Namespace) -> LocalRu
         ensure_free(args.debug_port)
         os.environ.update(debug_env)
         log_debug_target(args, pipeline, SUBPROCESS_ATTACH)
-    with warm_workers(pipeline_installed_imports(pipeline), enabled=not args.no_warm) as warm:
+    with warm_workers(lambda: pipeline_installed_imports(pipeline), enabled=not args.no_warm) as warm:
         return run_pipeline(
             pipeline,
             runner=local.SubprocessRunner(use_venv=False),
@@ -136,12 +136,16 @@ def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunR
     planned = for_run(pipeline)
     pipeline, image = planned.pipeline, planned.image
     client = docker_client()  # says in one line when no engine answers
-    if is_fingerprinted(image):  # ours to build; an image of your own tag is used as it is
+    try:
+        image_id = check_image_present(client, image)
+    except DockerError:
+        if not is_fingerprinted(image):  # an image of your own tag is used as it is: yours to build
+            raise
         try:
-            ensure(image, planned.stage, kfp.__version__)
+            build(image, planned.stage, kfp.__version__)
         except BuildError as error:
             raise DockerError(str(error)) from None
-    image_id = check_image_present(client, image)
+        image_id = check_image_present(client, image)
     check_ports_free(ports)
     environment = container_environment(args.env, debug_env)
     # A tag of the user's own may be rebuilt under the same name: its content then keys the tasks.

@@ -318,19 +318,28 @@ def user_files(sources: Iterable[str]) -> set[Path]:
     return reader.files
 
 
-def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
-    """Your files each task of a pipeline runs, by task name (``make tasks``), at any depth."""
+def executor_sources(pipeline: Pipeline) -> dict[str, list[str]]:
+    """The Python sources (component bodies) of each container executor of a pipeline, by executor label."""
     from google.protobuf.json_format import MessageToDict
 
+    executors = MessageToDict(pipeline.pipeline_spec.deployment_spec).get("executors", {})
+    return {
+        label: python_sources([*container["command"], *container.get("args", [])])
+        for label, executor in executors.items()
+        if "command" in (container := executor.get("container", {}))
+    }
+
+
+def task_files(pipeline: Pipeline) -> dict[str, set[Path]]:
+    """Your files each task of a pipeline runs, by task name (``make tasks``), at any depth."""
     spec = pipeline.pipeline_spec
-    executors = MessageToDict(spec.deployment_spec).get("executors", {})
+    sources = executor_sources(pipeline)
     graph = TaskGraph(pipeline)
     found = {}
     for node in graph.tasks:
         label = spec.components[node.component].executor_label if node.component in spec.components else ""
-        container = executors.get(label, {}).get("container", {})
-        if "command" in container:
-            found[graph.key(node)] = user_files(python_sources([*container["command"], *container.get("args", [])]))
+        if label in sources:
+            found[graph.key(node)] = user_files(sources[label])
     return found
 
 
@@ -353,7 +362,7 @@ def installed_imports(sources: Iterable[str]) -> list[str]:
     found = []
     for name in sorted(names):
         top = name.split(".")[0]
-        if top in sys.stdlib_module_names or top == "__future__":
+        if top in sys.stdlib_module_names:
             continue
         folders = _top_level(top)
         if folders and not is_yours(folders[0]):
@@ -363,12 +372,4 @@ def installed_imports(sources: Iterable[str]) -> list[str]:
 
 def pipeline_installed_imports(pipeline: Pipeline) -> list[str]:
     """:func:`installed_imports` of every task of a pipeline, together."""
-    from google.protobuf.json_format import MessageToDict
-
-    executors = MessageToDict(pipeline.pipeline_spec.deployment_spec).get("executors", {})
-    sources = [
-        source
-        for executor in executors.values()
-        for source in python_sources(executor.get("container", {}).get("command", []))
-    ]
-    return installed_imports(sources)
+    return installed_imports(source for sources in executor_sources(pipeline).values() for source in sources)

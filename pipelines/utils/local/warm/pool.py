@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from loguru import logger
@@ -51,8 +51,12 @@ def fork_blocker(modules: list[str], platform: str = sys.platform) -> str | None
 class WarmWorkers(RunHooks):
     """The warm parent of a run's subprocess tasks, as a context manager and the run's hooks."""
 
-    def __init__(self, modules: list[str]) -> None:
-        """Warms up ``modules`` (the installed modules the tasks import) besides kfp's executor."""
+    def __init__(self, modules: Callable[[], list[str]]) -> None:
+        """Warms up ``modules()`` (the installed modules the tasks import) besides kfp's executor.
+
+        They are read when the first task is about to run: a run whose tasks are all reused
+        neither reads them nor starts a parent.
+        """
         self._modules = modules
         self._process: subprocess.Popen | None = None
         self._folder: Path | None = None
@@ -65,12 +69,18 @@ class WarmWorkers(RunHooks):
         return self
 
     def _start(self) -> None:
-        """Starts the parent and waits until it is warm; on failure the run goes on without it."""
+        """Starts the parent and waits until it is warm; where it may not or does not, the run goes on without it."""
         self._started = True
+        modules = self._modules()
+        reason = fork_blocker(modules)
+        if reason:
+            logger.info("Tasks start a fresh Python each: {}", reason)
+            return
         self._folder = Path(tempfile.mkdtemp(prefix="pipe-fiction-warm-"))
         path = str(self._folder / "socket")
+        warmed = [m for m in modules if m.split(".")[0] not in NOT_WARMED]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "utils.local.warm.server", path, *self._modules],
+            [sys.executable, "-m", "utils.local.warm.server", path, *warmed],
             cwd=PIPELINES_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -127,13 +137,10 @@ class WarmWorkers(RunHooks):
 
 
 @contextlib.contextmanager
-def warm_workers(modules: list[str], enabled: bool) -> Iterator[RunHooks]:
-    """The run's warm workers, or hooks that change nothing (switched off, or not safe here: says why)."""
-    reason = fork_blocker(modules) if enabled else None
-    if not enabled or reason:
-        if reason:
-            logger.info("Tasks start a fresh Python each: {}", reason)
+def warm_workers(modules: Callable[[], list[str]], enabled: bool) -> Iterator[RunHooks]:
+    """The run's warm workers (see :class:`WarmWorkers`), or hooks that change nothing when switched off."""
+    if not enabled:
         yield RunHooks()
         return
-    with WarmWorkers([m for m in modules if m.split(".")[0] not in NOT_WARMED]) as workers:
+    with WarmWorkers(modules) as workers:
         yield workers

@@ -7,17 +7,17 @@ from utils.docker.runner import docker_runner
 from utils.image.task_image import run_image
 from utils.local.run import run_pipeline
 from utils.task_code.ship import Shipping, ship
+from utils.tests.helpers import importable_tree
 
 
 @pytest.fixture
 def codebase(tmp_path, monkeypatch):
     """A package the images have never seen, importable here."""
-    folder = tmp_path / "carried-codebase"
-    (folder / "carried").mkdir(parents=True)
-    (folder / "carried" / "__init__.py").write_text("")
-    (folder / "carried" / "words.py").write_text("def shout(text):\n    return text.upper() + '!'\n")
-    monkeypatch.syspath_prepend(str(folder))
-    return folder
+    return importable_tree(
+        monkeypatch,
+        tmp_path / "carried-codebase",
+        {"carried/__init__.py": "", "carried/words.py": "def shout(text):\n    return text.upper() + '!'\n"},
+    )
 
 
 def test_a_task_runs_the_package_it_carries_in_the_dependency_image_without_network(

@@ -16,7 +16,7 @@ from utils.kfp_seams.versions import kfp_version
 from utils.local.warm.pool import fork_blocker
 from utils.task_code.imports import installed_imports
 from utils.testing.debug_session import RunningScript, free_port
-from utils.tests.helpers import run_script
+from utils.tests.helpers import importable_tree, run_script
 
 WARM = "utils.tests.fixtures.warm_pipeline"
 SKIPPED = {"run.json", "index.html"}
@@ -94,10 +94,7 @@ def test_warm_and_fresh_runs_write_byte_identical_artifacts_and_outputs(tmp_path
 
 
 def test_the_warm_parent_imports_the_installed_modules_tasks_import_never_yours(tmp_path, monkeypatch):
-    (tmp_path / "mine").mkdir()
-    (tmp_path / "mine" / "__init__.py").write_text("")
-    (tmp_path / "mine" / "work.py").write_text("import yaml\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    importable_tree(monkeypatch, tmp_path, {"mine/__init__.py": "", "mine/work.py": "import yaml\n"})
     source = "def step():\n    from numpy import linalg\n    import os\n    import mine.work\n"
     assert installed_imports([source]) == ["numpy", "yaml"]
 
@@ -146,3 +143,23 @@ def _alive(pid: int) -> bool:
 
 if sys.platform != "linux":
     pytestmark = pytest.mark.skip("warm workers are Linux-only")
+
+
+def test_a_run_whose_tasks_are_all_reused_reads_no_imports_and_starts_no_parent():
+    from utils.local.warm.pool import WarmWorkers
+
+    def never() -> list[str]:
+        raise AssertionError("the tasks' imports were read though no task ran")
+
+    with WarmWorkers(never) as workers:
+        pass
+    assert workers.socket is None
+
+
+def test_where_forking_is_not_safe_the_first_task_gets_its_own_command_back():
+    from utils.local.warm.pool import WarmWorkers
+
+    command = ["sh", "-c", 'python3 -m kfp.dsl.executor_main "$program_path/ephemeral_component.py"']
+    with WarmWorkers(lambda: ["torch"]) as workers:
+        assert workers.task_command(None, command) == command
+    assert workers.socket is None

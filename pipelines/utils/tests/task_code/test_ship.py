@@ -11,6 +11,7 @@ from kfp import compiler, dsl
 from utils.task_code import policy
 from utils.task_code.bundle import bundle, unbundle
 from utils.task_code.ship import Shipping, carried_files, ship
+from utils.tests.helpers import importable_tree
 
 FULL, DEPS = "shipme:1.0-0123456789ab", "shipme:1.0-deps-ba9876543210"
 
@@ -18,19 +19,20 @@ FULL, DEPS = "shipme:1.0-0123456789ab", "shipme:1.0-deps-ba9876543210"
 @pytest.fixture
 def codebase(tmp_path, monkeypatch):
     """A package of its own on sys.path: a thin __init__, modules importing each other, a data file."""
-    folder = tmp_path / "shipme-codebase"
-    package = folder / "shipme"
-    (package / "data").mkdir(parents=True)
-    (package / "__init__.py").write_text('"""Imports nothing."""\n')
-    (package / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
-    (package / "alpha.py").write_text("from shipme.helpers import double\n\ndef run():\n    return double(21)\n")
-    (package / "beta.py").write_text("def run():\n    return 'beta'\n")
-    (package / "data" / "words.txt").write_text("one\ntwo\n")
-    (package / "__pycache__").mkdir()
-    (package / "__pycache__" / "beta.cpython-311.pyc").write_bytes(b"\0")
-    (folder / "tests").mkdir()
-    (folder / "tests" / "test_alpha.py").write_text("def test_x(): pass\n")
-    monkeypatch.syspath_prepend(str(folder))
+    folder = importable_tree(
+        monkeypatch,
+        tmp_path / "shipme-codebase",
+        {
+            "shipme/__init__.py": '"""Imports nothing."""\n',
+            "shipme/helpers.py": "def double(x):\n    return 2 * x\n",
+            "shipme/alpha.py": "from shipme.helpers import double\n\ndef run():\n    return double(21)\n",
+            "shipme/beta.py": "def run():\n    return 'beta'\n",
+            "shipme/data/words.txt": "one\ntwo\n",
+            "tests/test_alpha.py": "def test_x(): pass\n",
+        },
+    )
+    (folder / "shipme" / "__pycache__").mkdir()
+    (folder / "shipme" / "__pycache__" / "beta.cpython-311.pyc").write_bytes(b"\0")
     return folder
 
 
