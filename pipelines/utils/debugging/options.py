@@ -8,6 +8,7 @@ from loguru import logger
 
 from utils.common.arg_types import port, positive_seconds
 from utils.debugging.component import DEBUGGERS, DEFAULT_PORT
+from utils.kfp_seams.local_run import RunHooks, TaskRun
 from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
 
@@ -72,3 +73,15 @@ def log_debug_target(args: argparse.Namespace, pipeline: Pipeline, attach_config
     for node in graph.find_all(args.debug):
         where = " (its first loop iteration)" if graph.in_loop(node) else ""
         logger.info("task {}{} will wait for a debugger on localhost:{} ({})", graph.key(node), where, port, how)
+
+
+class DebuggedTasks(RunHooks):
+    """The run's hooks that keep published ports to the tasks ``KFP_DEBUG`` names (the first iteration of a loop's)."""
+
+    def __init__(self, debug_env: dict[str, str]) -> None:
+        """The tasks named in ``debug_env``'s ``KFP_DEBUG`` (none when it is empty)."""
+        self._folders = {name for name in debug_env.get("KFP_DEBUG", "").split(",") if name}
+
+    def publishes_ports(self, task: TaskRun) -> bool:
+        """Only the task that waits for the debugger publishes its port (it listens there)."""
+        return task.folder.rsplit("/", 1)[-1] in self._folders and not any(task.iteration)

@@ -5,6 +5,9 @@ prints: the subprocess and Docker runs' wall time and time per task, each run sc
 exit, the Docker time to the debugger's first stop, and the image rebuild time after a one-line
 change in the package (built from a temporary copy, so the work tree is never touched).
 
+Then a task's start-up with a heavy import, fresh and warm (:mod:`utils.dev.bench_warm`), and
+tasks at once (:mod:`utils.dev.bench_parallel`): a fan-out, and whole runs before and after.
+
 Then the inner loop (:mod:`utils.dev.bench_inner_loop`): a rerun after a one-line change next to
 a full run, and ``make run-docker`` after a change and after none; and the cluster loop
 (:mod:`utils.dev.bench_cluster_loop`): a one-line edit to a submitted run, with and without an
@@ -34,6 +37,7 @@ from utils.common.cli import run_cli
 from utils.common.errors import PipeFictionError
 from utils.dev.bench_cluster_loop import edit_to_submit
 from utils.dev.bench_inner_loop import rerun_after_a_change, run_docker_after_a_change
+from utils.dev.bench_parallel import tasks_at_once
 from utils.dev.bench_warm import warm_start
 from utils.docker.containers import check_image_present, docker_client
 from utils.docker.runner import docker_runner
@@ -135,6 +139,7 @@ def main() -> int:
             lambda: seconds_to_first_stop("run_locally_in_docker.py", tasks[0], free_port()),
         )
     warm_start(rows)
+    tasks_at_once(rows, args.repeat)
     measure(rows, "full image rebuild after a one-line change", rebuild_seconds)
     module = sys.modules[pipeline.pipeline_func.__module__]
     rerun_after_a_change(pipeline, {**arguments, **getattr(module, "BENCH_ARGUMENTS", {})}, rows)

@@ -22,10 +22,11 @@ import contextlib
 import contextvars
 import datetime
 import re
+import threading
 from typing import Any
 
 from utils.common.errors import DockerError, PipeFictionError, PortInUseError
-from utils.kfp_seams.local_run import task_environment
+from utils.kfp_seams.local_run import publishes_ports, task_environment
 from utils.kfp_seams.seam import Seam
 from utils.kfp_seams.versions import Version, kfp_version
 
@@ -103,6 +104,8 @@ def run_docker_container(client: Any, image: str, command: list[str], volumes: d
     extra = task_environment()  # the task's own variables (its kfp-kubernetes secrets, say)
     if extra:
         run_args["environment"] = {**environment_dict(run_args.get("environment")), **extra}
+    if not publishes_ports():  # only the debugged task's container: another running at once would clash
+        run_args.pop("ports", None)
     keep = False in (run_args.pop("auto_remove", True), run_args.pop("remove", True))
     # Pulled here when missing, with the name parsed properly (kfp < 2.14 splits it on ':')
     # and a clear error when it cannot be pulled; kfp then finds it and pulls nothing.
@@ -169,14 +172,33 @@ class TaskContainers:
                     container.remove(force=True)
 
     def __enter__(self) -> TaskContainers:
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._keep:
-            return
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        if not self._keep:
+            self.remove()
+
+    def remove(self) -> None:
+        """Removes every container it started (running or not)."""
         for container in self.started:
             with contextlib.suppress(Exception):  # already gone, or the engine went away
                 container.remove(force=True)
+
+
+_LIVE: set[TaskContainers] = set()  # those of tasks under way, in any thread
+_LIVE_LOCK = threading.Lock()
+
+
+def remove_running_containers() -> None:
+    """Removes the containers of every task still under way (a stopped run whose tasks run in other threads)."""
+    with _LIVE_LOCK:
+        live = [containers for containers in _LIVE if not containers._keep]
+    for containers in live:
+        containers.remove()
 
 
 class _ClientView:

@@ -189,6 +189,10 @@ class RunHooks:
         """The command a subprocess task is started with (kfp's, as given, here)."""
         return command
 
+    def publishes_ports(self, task: TaskRun) -> bool:
+        """Whether this task's container publishes the runner's ports (two at once cannot share one)."""
+        return True
+
 
 class Combined(RunHooks):
     """Several hooks as one: every event reaches each; keys pass through each; reuse needs all to agree."""
@@ -244,6 +248,9 @@ class Combined(RunHooks):
             command = hooks.task_command(task, command)
         return command
 
+    def publishes_ports(self, task: TaskRun) -> bool:  # noqa: D102
+        return all(hooks.publishes_ports(task) for hooks in self._hooks)
+
 
 _current: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("pipe_fiction_task", default=None)
 _active: list[RunHooks] = []  # the hooks of the run under way (one at a time in a process)
@@ -259,6 +266,12 @@ def task_environment() -> dict[str, str]:
     """The variables the task being run in this thread gets besides the runner's ({} outside a run)."""
     task = _current.get()
     return _active[-1].task_environment(task) if _active and task is not None else {}
+
+
+def publishes_ports() -> bool:
+    """Whether the task being run in this thread publishes the runner's ports (True outside a run)."""
+    task = _current.get()
+    return _active[-1].publishes_ports(task) if _active and task is not None else True
 
 
 @contextlib.contextmanager

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from utils.common.arg_types import checked
 from utils.common.errors import PipeFictionError
+from utils.kfp_seams.parallel_dags import default_parallelism
 from utils.local.reuse import ReuseOptions, folder_stamp
 from utils.pipeline.task_graph import TaskGraph
 from utils.pipeline.types import Pipeline
@@ -15,9 +17,16 @@ _NOT_KEYED = ("KFP_DEBUG", "PYDEVD_")
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds --verbose, --env KEY=VALUE, --no-cache and --rerun TASK to a local run script's parser."""
+    """Adds --verbose, --env KEY=VALUE, --max-parallel N, --no-cache and --rerun TASK to a local run script's parser."""
     parser.add_argument("--verbose", action="store_true", help="also show kfp's executor lines (executor input)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="set in every task")
+    parser.add_argument(
+        "--max-parallel",
+        type=checked("a number of tasks (1 or more)", int, lambda n: n >= 1),
+        default=default_parallelism(),
+        metavar="N",
+        help="run up to N independent tasks at once (default: this machine's cores, %(default)s; kfp >= 2.17)",
+    )
     group = parser.add_argument_group("reusing unchanged tasks (kfp >= 2.17)")
     group.add_argument("--no-cache", action="store_true", help="run every task, reusing none")
     group.add_argument(

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from loguru import logger
 from utils.common import settings
 from utils.common.errors import TaskFailedError
 from utils.kfp_seams.local_run import Combined, RunHooks, hooked
-from utils.kfp_seams.output import quiet_kfp_warnings, routed
+from utils.kfp_seams.output import quiet_kfp_warnings, routed, thread_safe_output
+from utils.kfp_seams.parallel_dags import scheduled
 from utils.local.console import TaskOutputFilter
 from utils.local.platform import PlatformHooks, local_platform, say_notices
 from utils.local.record import RunRecorder, TaskRecord, format_table
@@ -115,6 +116,8 @@ def run_pipeline(
     image: str | None = None,
     check: bool = True,
     hooks: Sequence[RunHooks] = (),
+    max_parallel: int | None = None,
+    on_stop: Sequence[Callable[[], None]] = (),
 ) -> LocalRunResult:
     """Runs a whole pipeline locally with the given runner, and writes its run page.
 
@@ -128,6 +131,10 @@ def run_pipeline(
         image: The image the tasks run in (Docker runs), for the run page.
         check: Raise when a task fails (else the result says so in ``failed_task``).
         hooks: More of the run's hooks (the warm workers of a subprocess run).
+        max_parallel: At most this many tasks at once, independent ones started as soon as they
+            are ready (None: kfp's own order, one task at a time but two loop iterations).
+        on_stop: What ends the tasks still running when the run is stopped (their processes,
+            their containers).
 
     Returns:
         The outputs, where the artifacts are, and what happened to each task.
@@ -146,12 +153,15 @@ def run_pipeline(
     reusing = [] if no_reuse else [TaskReuse(reuse, kind, pipeline.name, recorder.name)]
     platform = local_platform(pipeline, settings.local_kubernetes_dir())
     say_notices(platform)
+    console = TaskOutputFilter(verbose=verbose, tee=recorder.capture)
     failed_task, task, started = None, None, time.time()
     try:
         with (
             quiet_kfp_warnings(),
-            routed(lambda stdout: TaskOutputFilter(stdout, verbose, tee=recorder.capture)),
-            hooked(Combined(recorder, PlatformHooks(platform), *reusing, *hooks)),
+            routed(console.on),
+            thread_safe_output(),
+            hooked(Combined(recorder, console, PlatformHooks(platform), *reusing, *hooks)),
+            scheduled(max_parallel, on_stop=on_stop),
         ):
             task = pipeline(**arguments)
     except RuntimeError as error:

@@ -1,10 +1,13 @@
 """run_locally_in_docker.py as a user runs it: success, and one clear line for each bad input."""
 
+import signal
 import socket
+import time
 
 import pytest
 
 from utils.common.errors import PipeFictionError
+from utils.kfp_seams.versions import kfp_version
 from utils.local.runners import container_environment as task_environment
 from utils.tests.helpers import assert_one_line_error, free_port, run_script
 
@@ -51,3 +54,33 @@ def test_task_environment_carries_data_dir_debug_variables_and_pairs():
     assert "KFP_DEBUG_HOST" not in task_environment([], {})
     with pytest.raises(PipeFictionError, match="--env takes KEY=VALUE"):
         task_environment(["oops"], {})
+
+
+@pytest.mark.skipif(kfp_version() < (2, 17), reason="tasks run at once from kfp 2.17")
+@pytest.mark.usefixtures("task_image")
+def test_a_stopped_parallel_docker_run_removes_every_task_container(tmp_path):
+    import docker
+
+    from utils.testing.debug_session import RunningScript
+
+    client = docker.from_env()
+    before = {c.id for c in client.containers.list(all=True)}
+    script = RunningScript(
+        ["run_locally_in_docker.py", "--no-cache", "--max-parallel", "2"],
+        env={
+            "PIPE_FICTION_PIPELINE": "utils.tests.fixtures.parallel_pipeline:long_waits",
+            "PIPE_FICTION_OUTPUTS": str(tmp_path),
+        },
+    )
+    try:
+        script.wait_for("waiting 60.0 s", 180)
+        deadline, ours = time.monotonic() + 60, set()
+        while time.monotonic() < deadline and len(ours) < 2:  # both tasks' containers under way
+            time.sleep(0.2)
+            ours = {c.id for c in client.containers.list()} - before
+        assert len(ours) == 2, script.output()[-2000:]
+        script.proc.send_signal(signal.SIGINT)
+        assert script.finish(60) == 130
+    finally:
+        script.stop()
+    assert ours.isdisjoint(c.id for c in client.containers.list(all=True))

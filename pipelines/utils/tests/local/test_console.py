@@ -4,6 +4,9 @@ import io
 
 import pytest
 
+from utils.debugging.bootstrap import WAITING
+from utils.kfp_seams import local_run
+from utils.kfp_seams.local_run import TaskRun
 from utils.kfp_seams.versions import kfp_version
 from utils.local.console import TaskOutputFilter
 from utils.testing.scripts import run_script
@@ -31,6 +34,71 @@ def test_verbose_keeps_every_line():
     out = io.StringIO()
     TaskOutputFilter(out, verbose=True).write("\n".join([*KFP_LINES, ""]))
     assert out.getvalue() == "\n".join([*KFP_LINES, ""])
+
+
+def _as(task, write):
+    token = local_run._current.set(task)  # the thread's task, as kfp's task-level call sets it
+    try:
+        write()
+    finally:
+        local_run._current.reset(token)
+
+
+def test_a_task_that_started_alone_keeps_the_console_and_the_others_show_whole_after_it():
+    out = io.StringIO()
+    console = TaskOutputFilter(out)
+    first, second = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
+    console.task_started(first)
+    console.task_started(second)
+    _as(second, lambda: console.write("b1\n"))
+    _as(first, lambda: console.write("a1\n"))
+    console.write("the run's own line\n")
+    _as(second, lambda: console.write("b2\n"))
+    assert out.getvalue() == "a1\n"  # live: the task that has the console; the rest waits its turn
+    console.task_finished(second, "ran", {})
+    _as(first, lambda: console.write("a2\n"))
+    console.task_finished(first, "ran", {})
+    assert out.getvalue() == "a1\na2\nb1\nb2\nthe run's own line\n"
+
+
+def test_with_no_task_holding_the_console_each_block_shows_whole_as_its_task_ends():
+    out = io.StringIO()
+    console = TaskOutputFilter(out)
+    a, b, c = (TaskRun(f"comp-{name}", "run") for name in "abc")
+    console.task_started(a)  # alone: it has the console
+    console.task_started(b)
+    console.task_started(c)
+    console.task_finished(a, "ran", {})  # two still run: nobody has the console now
+    _as(b, lambda: console.write("b1\n"))
+    _as(c, lambda: console.write("c1\n"))
+    console.write("the run's own line\n")
+    assert out.getvalue() == "the run's own line\n"
+    console.task_finished(c, "ran", {})  # c's block; b, the last left running, takes the console
+    assert out.getvalue() == "the run's own line\nc1\nb1\n"
+    _as(b, lambda: console.write("b2\n"))  # live
+    assert out.getvalue() == "the run's own line\nc1\nb1\nb2\n"
+
+
+def test_a_task_holding_the_console_gives_it_up_when_it_waits_for_a_debugger():
+    out = io.StringIO()
+    console = TaskOutputFilter(out)
+    debugged, other = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
+    console.task_started(debugged)
+    console.task_started(other)
+    _as(other, lambda: console.write("b1\n"))
+    _as(debugged, lambda: console.write(f"a {WAITING}\n"))
+    console.task_finished(other, "ran", {})
+    assert out.getvalue() == f"a {WAITING}\nb1\n"
+
+
+def test_a_task_waiting_for_a_debugger_says_so_at_once_even_out_of_turn():
+    out = io.StringIO()
+    console = TaskOutputFilter(out)
+    first, second = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
+    console.task_started(first)
+    console.task_started(second)
+    _as(second, lambda: console.write(f"[pipe-fiction] task b {WAITING} on port 5678\n"))
+    assert WAITING in out.getvalue()
 
 
 # A loop resolves its inputs with expression selectors (kfp.local runs loops from 2.16).
