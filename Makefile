@@ -110,7 +110,7 @@ lock: $(UV_DEP) ## After a dependency change: lock the package, then the pipelin
 
 setup: $(PKG)/.venv/.synced $(PIPE)/$(PIPE_VENV)/.synced ## Create both environments (uv sync --locked)
 
-run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess (forked warm; ARGS=--no-warm: a fresh Python)
+run-subproc: $(PIPE)/$(PIPE_VENV)/.synced ## Run the pipeline locally, each task in a subprocess (forked warm, independent tasks at once; ARGS=--no-warm, --max-parallel N)
 	cd $(PIPE) && PIPE_FICTION_ARGS="$$ARGS" exec $(PY) run_locally_in_subproc.py
 
 build-image: ## Build the image runs use: dependencies only while tasks bring their code (IMAGE=, BASE_IMAGE=, EXTRA_CA_BUNDLE=pem)
