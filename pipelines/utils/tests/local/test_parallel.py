@@ -5,7 +5,6 @@ Times come from each run's own record (``run.json``): when each task started and
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,8 @@ from utils.kfp_seams.versions import kfp_version
 from utils.testing.dap_client import DapClient
 from utils.testing.debug_session import RunningScript, free_port
 from utils.tests.helpers import run_script, task_outcomes
-from utils.tests.local.test_warm import _alive, artifacts, outputs_of
+from utils.tests.helpers.processes import assert_ctrl_c_leaves_no_process, command_line
+from utils.tests.local.test_warm import artifacts, outputs_of
 
 PARALLEL = "utils.tests.fixtures.parallel_pipeline"
 
@@ -118,18 +118,13 @@ def test_a_stopped_parallel_run_leaves_no_process_behind(tmp_path):
         deadline, tasks = time.monotonic() + 30, []
         while time.monotonic() < deadline and len(tasks) < 2:
             time.sleep(0.1)
-            commands = [_cmdline(pid) for pid in descendants(script.proc.pid)]
+            commands = [command_line(pid) for pid in descendants(script.proc.pid)]
             tasks = [c for c in commands if c.startswith("sh -") and "ephemeral_component.py" in c]
         assert len(tasks) == 2, script.output()[-2000:]  # each task's shell, as kfp starts it
-        below = descendants(script.proc.pid)
-        script.proc.send_signal(signal.SIGINT)
-        assert script.finish(30) == 130
-    finally:
+    except BaseException:
         script.stop()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
-        time.sleep(0.1)
-    assert not [pid for pid in below if _alive(pid)]
+        raise
+    assert_ctrl_c_leaves_no_process(script)
 
 
 @at_once
@@ -160,13 +155,6 @@ def test_a_debugged_task_stops_at_its_breakpoint_while_the_others_run_to_their_e
     finally:
         script.stop()
     assert '"a+b+c+d"' in script.output()
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 # The sequential, fresh-process reference: kfp's own loop, every task a new Python, no machinery hooks.

@@ -6,17 +6,18 @@ Each task must still be a process of its own, with results identical to a fresh 
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from utils.common.signals import descendants
 from utils.debugging.bootstrap import WAITING
 from utils.kfp_seams.versions import kfp_version
 from utils.local.warm.pool import fork_blocker
 from utils.task_code.imports import installed_imports
 from utils.testing.debug_session import RunningScript, free_port
 from utils.tests.helpers import importable_tree, run_script
+from utils.tests.helpers.processes import assert_ctrl_c_leaves_no_process, command_line
 
 WARM = "utils.tests.fixtures.warm_pipeline"
 SKIPPED = {"run.json", "index.html"}
@@ -106,39 +107,17 @@ def test_forking_is_refused_off_linux_and_for_libraries_that_do_not_survive_it()
 
 
 def test_a_stopped_warm_run_leaves_no_process_behind(tmp_path):
-    from utils.common.signals import descendants
-
     script = RunningScript(
         ["run_locally_in_subproc.py", "--debug", "read-state", "--debug-port", str(free_port())],
         env={"PIPE_FICTION_PIPELINE": f"{WARM}:isolation", "PIPE_FICTION_OUTPUTS": str(tmp_path)},
     )
     try:
         script.wait_for(WAITING, 120)
-        below = descendants(script.proc.pid)
-        assert any("utils.local.warm.server" in _cmdline(pid) for pid in below)
-        script.proc.send_signal(2)
-        assert script.finish(30) == 130
-    finally:
+        assert any("utils.local.warm.server" in command_line(pid) for pid in descendants(script.proc.pid))
+    except BaseException:
         script.stop()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in below):
-        time.sleep(0.1)
-    assert not [pid for pid in below if _alive(pid)]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+        raise
+    assert_ctrl_c_leaves_no_process(script)
 
 
 if sys.platform != "linux":
