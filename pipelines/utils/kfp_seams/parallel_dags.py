@@ -25,6 +25,7 @@ import contextlib
 import functools
 import importlib
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -127,6 +128,8 @@ BORROWED = (
     Seam("kfp.local.io", "IOStore", (2, 17), None, ("parent",), "a DAG's values, chained to its parent's"),
     Seam("kfp.local.graph_utils", "topological_sort_tasks", (2, 17), None, ("tasks",), "kfp's order of tasks"),
 )
+# The limit that keeps kfp's own loops, untouched: one task at a time, loops two iterations at once.
+KFP_OWN_LOOPS = 0
 # How long a stopped run waits for its tasks' threads to see their processes end.
 STOP_WAIT = 5.0
 _SKIPPED, _NOT_MET = "skipped", "condition not met"
@@ -134,8 +137,6 @@ _SKIPPED, _NOT_MET = "skipped", "condition not met"
 
 def default_parallelism() -> int:
     """The cores this process may use (a container's or a CPU set's limit, where there is one)."""
-    import os
-
     counted = getattr(os, "process_cpu_count", None)  # Python >= 3.13
     if counted is not None:
         return counted() or 1
@@ -145,15 +146,16 @@ def default_parallelism() -> int:
 
 
 @contextlib.contextmanager
-def scheduled(max_parallel: int | None, on_stop: Sequence[Callable[[], None]] = ()) -> Iterator[None]:
-    """Runs a run's independent tasks at once, at most ``max_parallel`` (None: kfp's own loops, unchanged).
+def scheduled(max_parallel: int, on_stop: Sequence[Callable[[], None]] = ()) -> Iterator[None]:
+    """Runs a run's independent tasks at once, at most ``max_parallel`` of them.
 
     Args:
-        max_parallel: At most this many tasks running at once (1: one at a time, in kfp's order).
+        max_parallel: At most this many tasks running at once (1: one at a time, in kfp's order;
+            :data:`KFP_OWN_LOOPS`: kfp's own loops, unchanged).
         on_stop: What ends the tasks still running when the run is stopped (Ctrl-C, SIGTERM):
             their processes, their containers.
     """
-    if max_parallel is None:
+    if max_parallel == KFP_OWN_LOOPS:
         yield
         return
     if not PLAIN_DAG.applies():
@@ -208,15 +210,9 @@ class _DagTasks:
         return in_slot
 
     def common(self, **more: Any) -> dict[str, Any]:
-        """Kfp's keyword arguments for running a task of this DAG."""
-        shared = ("pipeline_resource_name", "components", "executors", "pipeline_root", "runner")
-        return {
-            **{key: self.values[key] for key in shared},
-            "unique_pipeline_id": self.values["unique_pipeline_id"],
-            "fail_stack": self.values["fail_stack"],
-            "io_store": self.io_store,
-            **more,
-        }
+        """The keyword arguments kfp's functions take for a task of this DAG, and ``more``."""
+        shared = _TASK_PARAMETERS[2:]  # all but the task's own name and spec
+        return {**{key: self.values[key] for key in shared if key != "io_store"}, "io_store": self.io_store, **more}
 
 
 def _io_store(values: dict[str, Any]) -> Any:

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,11 @@ from loguru import logger
 
 from utils.common import settings
 from utils.common.errors import TaskFailedError
+from utils.common.signals import end_descendants
+from utils.kfp_seams.docker import remove_running_containers
 from utils.kfp_seams.local_run import Combined, RunHooks, hooked
 from utils.kfp_seams.output import quiet_kfp_warnings, routed, thread_safe_output
-from utils.kfp_seams.parallel_dags import scheduled
+from utils.kfp_seams.parallel_dags import default_parallelism, scheduled
 from utils.local.console import TaskOutputFilter
 from utils.local.platform import PlatformHooks, local_platform, say_notices
 from utils.local.record import RunRecorder, TaskRecord, format_table
@@ -35,6 +37,8 @@ from utils.report.write import write as write_run
 from utils.task_code.bytecode import drop_stale_bytecode
 from utils.task_code.imports import task_files
 
+# What ends the tasks still running when a run is stopped: their processes, their containers.
+_STOP_TASKS = (end_descendants, remove_running_containers)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FAILED_TASK = re.compile(r"Inner task failed: '?([\w.-]+)'?")
 _MISSING_PATH = re.compile(r"(?:FileNotFoundError|No such file or directory)[^\n]*?'(/[^'\n]+)'")
@@ -117,7 +121,6 @@ def run_pipeline(
     check: bool = True,
     hooks: Sequence[RunHooks] = (),
     max_parallel: int | None = None,
-    on_stop: Sequence[Callable[[], None]] = (),
 ) -> LocalRunResult:
     """Runs a whole pipeline locally with the given runner, and writes its run page.
 
@@ -132,9 +135,7 @@ def run_pipeline(
         check: Raise when a task fails (else the result says so in ``failed_task``).
         hooks: More of the run's hooks (the warm workers of a subprocess run).
         max_parallel: At most this many tasks at once, independent ones started as soon as they
-            are ready (None: kfp's own order, one task at a time but two loop iterations).
-        on_stop: What ends the tasks still running when the run is stopped (their processes,
-            their containers).
+            are ready (None: the machine's cores; ``KFP_OWN_LOOPS``: kfp's own loops, untouched).
 
     Returns:
         The outputs, where the artifacts are, and what happened to each task.
@@ -161,7 +162,7 @@ def run_pipeline(
             routed(console.on),
             thread_safe_output(),
             hooked(Combined(recorder, console, PlatformHooks(platform), *reusing, *hooks)),
-            scheduled(max_parallel, on_stop=on_stop),
+            scheduled(default_parallelism() if max_parallel is None else max_parallel, on_stop=_STOP_TASKS),
         ):
             task = pipeline(**arguments)
     except RuntimeError as error:

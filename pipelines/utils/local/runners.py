@@ -20,7 +20,6 @@ from loguru import logger
 from utils.common import settings
 from utils.common.errors import DockerError
 from utils.common.ports import ensure_free
-from utils.common.signals import end_descendants
 from utils.debugging.options import DebuggedTasks, add_debug_arguments, debug_environment, log_debug_target
 from utils.docker.containers import check_image_present, check_ports_free, docker_client
 from utils.docker.host_paths import host_paths, read_only_volumes
@@ -28,7 +27,6 @@ from utils.docker.runner import docker_runner
 from utils.image.build import BuildError, build
 from utils.image.shipping import for_run
 from utils.image.tag import is_fingerprinted
-from utils.kfp_seams.docker import remove_running_containers
 from utils.local.options import add_run_arguments, env_pairs, reuse_options
 from utils.local.run import LocalRunResult, run_pipeline
 from utils.local.warm.pool import warm_workers
@@ -103,7 +101,6 @@ def run_in_subprocesses(pipeline: Pipeline, args: argparse.Namespace) -> LocalRu
             check=False,
             hooks=[warm],
             max_parallel=args.max_parallel,
-            on_stop=[end_descendants],
         )
 
 
@@ -177,5 +174,4 @@ def run_in_containers(pipeline: Pipeline, args: argparse.Namespace) -> LocalRunR
         check=False,
         hooks=[DebuggedTasks(debug_env)] if debug_env else [],
         max_parallel=args.max_parallel,
-        on_stop=[remove_running_containers],
     )

@@ -4,7 +4,7 @@ import pytest
 from kfp import local
 
 from utils.kfp_seams import parallel_dags
-from utils.kfp_seams.parallel_dags import CONTROL_FLOW_DAG, PLAIN_DAG, scheduled
+from utils.kfp_seams.parallel_dags import CONTROL_FLOW_DAG, KFP_OWN_LOOPS, PLAIN_DAG, scheduled
 from utils.kfp_seams.versions import kfp_version
 from utils.local.run import run_pipeline
 from utils.tests.fixtures import pipelines
@@ -24,7 +24,7 @@ def test_a_run_replaces_both_of_kfps_dag_loops_and_puts_them_back():
     with scheduled(3):
         assert PLAIN_DAG.current() is not before[0] and CONTROL_FLOW_DAG.current() is not before[1]
     assert (PLAIN_DAG.current(), CONTROL_FLOW_DAG.current()) == before
-    with scheduled(None):  # kfp's own loops, untouched
+    with scheduled(KFP_OWN_LOOPS):  # kfp's own loops, untouched
         assert (PLAIN_DAG.current(), CONTROL_FLOW_DAG.current()) == before
 
 
@@ -46,7 +46,7 @@ def test_the_default_limit_is_the_cores_this_process_may_use():
 )
 def test_with_one_slot_tasks_run_one_at_a_time_in_kfps_own_order_with_kfps_results(tmp_path, pipeline, arguments):
     runner = local.SubprocessRunner(use_venv=False)
-    own = run_pipeline(pipeline, runner, tmp_path / "kfp", arguments, max_parallel=None)
+    own = run_pipeline(pipeline, runner, tmp_path / "kfp", arguments, max_parallel=KFP_OWN_LOOPS)
     ours = run_pipeline(pipeline, runner, tmp_path / "ours", arguments, max_parallel=1)
     if pipeline is pipelines.nested_pipeline:  # kfp runs its loop's two iterations at once, in no set order
         assert sorted(t.name for t in ours.tasks) == sorted(t.name for t in own.tasks)

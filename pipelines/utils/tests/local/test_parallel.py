@@ -162,13 +162,15 @@ _KFP_OWN_RUN = """
 from kfp import local
 from run_locally_in_subproc import parse_args
 from utils.common import settings
+from utils.kfp_seams.parallel_dags import KFP_OWN_LOOPS
 from utils.local.run import format_run, run_pipeline
 from utils.pipeline.arguments import checked_arguments
 from utils.pipeline.discovery import load_pipeline
 pipeline = load_pipeline(settings.pipeline_spec())
 arguments = checked_arguments(pipeline, parse_args([], pipeline))
 runner = local.SubprocessRunner(use_venv=False)
-print(format_run(run_pipeline(pipeline, runner, settings.local_outputs_dir(), arguments)))
+result = run_pipeline(pipeline, runner, settings.local_outputs_dir(), arguments, max_parallel=KFP_OWN_LOOPS)
+print(format_run(result))
 """
 
 
