@@ -136,7 +136,7 @@ class ReadySet(Generic[T]):
     needs: dict[str, set[str]]
     slots: Slots
     limit: int | None = None
-    _running: set[str] = field(default_factory=set)
+    _running: set[str] = field(default_factory=set, init=False, repr=False)
 
     def run(self, make_job: Callable[[str], Callable[[], T]], ended: Callable[[Ended[T]], None]) -> list[str]:
         """Runs the jobs; returns those that never started because the run was stopping.

@@ -44,12 +44,18 @@ def _as(task, write):
         local_run._current.reset(token)
 
 
-def test_a_task_that_started_alone_keeps_the_console_and_the_others_show_whole_after_it():
+def running(*names):
+    """A console over a string, and a task per name started on it in that order."""
     out = io.StringIO()
     console = TaskOutputFilter(out)
-    first, second = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
-    console.task_started(first)
-    console.task_started(second)
+    tasks = [TaskRun(f"comp-{name}", "run") for name in names]
+    for task in tasks:
+        console.task_started(task)
+    return out, console, tasks
+
+
+def test_a_task_that_started_alone_keeps_the_console_and_the_others_show_whole_after_it():
+    out, console, (first, second) = running("a", "b")
     _as(second, lambda: console.write("b1\n"))
     _as(first, lambda: console.write("a1\n"))
     console.write("the run's own line\n")
@@ -62,12 +68,7 @@ def test_a_task_that_started_alone_keeps_the_console_and_the_others_show_whole_a
 
 
 def test_with_no_task_holding_the_console_each_block_shows_whole_as_its_task_ends():
-    out = io.StringIO()
-    console = TaskOutputFilter(out)
-    a, b, c = (TaskRun(f"comp-{name}", "run") for name in "abc")
-    console.task_started(a)  # alone: it has the console
-    console.task_started(b)
-    console.task_started(c)
+    out, console, (a, b, c) = running("a", "b", "c")  # a started alone: it has the console
     console.task_finished(a, "ran", {})  # two still run: nobody has the console now
     _as(b, lambda: console.write("b1\n"))
     _as(c, lambda: console.write("c1\n"))
@@ -80,11 +81,7 @@ def test_with_no_task_holding_the_console_each_block_shows_whole_as_its_task_end
 
 
 def test_a_task_holding_the_console_gives_it_up_when_it_waits_for_a_debugger():
-    out = io.StringIO()
-    console = TaskOutputFilter(out)
-    debugged, other = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
-    console.task_started(debugged)
-    console.task_started(other)
+    out, console, (debugged, other) = running("a", "b")
     _as(other, lambda: console.write("b1\n"))
     _as(debugged, lambda: console.write(f"a {WAITING}\n"))
     console.task_finished(other, "ran", {})
@@ -92,11 +89,7 @@ def test_a_task_holding_the_console_gives_it_up_when_it_waits_for_a_debugger():
 
 
 def test_a_task_waiting_for_a_debugger_says_so_at_once_even_out_of_turn():
-    out = io.StringIO()
-    console = TaskOutputFilter(out)
-    first, second = TaskRun("comp-a", "run"), TaskRun("comp-b", "run")
-    console.task_started(first)
-    console.task_started(second)
+    out, console, (_, second) = running("a", "b")  # a has the console
     _as(second, lambda: console.write(f"[pipe-fiction] task b {WAITING} on port 5678\n"))
     assert WAITING in out.getvalue()
 
