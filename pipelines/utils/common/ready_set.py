@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -136,7 +136,6 @@ class ReadySet(Generic[T]):
     needs: dict[str, set[str]]
     slots: Slots
     limit: int | None = None
-    _running: set[str] = field(default_factory=set, init=False, repr=False)
 
     def run(self, make_job: Callable[[str], Callable[[], T]], ended: Callable[[Ended[T]], None]) -> list[str]:
         """Runs the jobs; returns those that never started because the run was stopping.
@@ -154,22 +153,22 @@ class ReadySet(Generic[T]):
         limit = 1 if self.slots.limit == 1 else self.limit
         names = set(self.order)
         waiting = {name: {need for need in self.needs.get(name, set()) if need in names} for name in self.order}
+        running: set[str] = set()
         done: queue.SimpleQueue[Ended[T]] = queue.SimpleQueue()
         try:
-            while waiting or self._running:
+            while waiting or running:
                 if not self.slots.stopping.is_set():
                     for name in [n for n in self.order if n in waiting and not waiting[n]]:
-                        if limit is not None and len(self._running) >= limit:
+                        if limit is not None and len(running) >= limit:
                             break
                         del waiting[name]
+                        running.add(name)
                         self._start(name, make_job(name), done)
-                elif not self._running:
-                    break
-                if not self._running:
-                    break  # nothing runs and nothing is ready: what is left waits on jobs that never ran
+                if not running:
+                    break  # stopping, or what is left waits on jobs that never ran
                 with contextlib.suppress(queue.Empty):
                     finished = done.get(timeout=_POLL)
-                    self._running.discard(finished.name)
+                    running.discard(finished.name)
                     for needs in waiting.values():
                         needs.discard(finished.name)
                     ended(finished)
@@ -187,7 +186,6 @@ class ReadySet(Generic[T]):
             except BaseException as error:  # handed to the graph's thread, which decides
                 done.put(Ended(name, error=error))
 
-        self._running.add(name)
         # Daemon: a stopped run must be able to exit while a task's thread still waits on its output.
         thread = threading.Thread(target=work, name=f"task {name}", daemon=True)
         self.slots.started(thread)

@@ -10,15 +10,12 @@ fresh Python per task, one task at a time: ``--no-warm --max-parallel 1``) and a
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-from utils.common.errors import PipeFictionError
-from utils.common.paths import PIPELINES_DIR
+from utils.dev.bench_warm import subprocess_run
 from utils.kfp_seams.versions import kfp_version
 
 FAN_OUT = "utils.dev.bench_pipelines:fan_out"
@@ -33,16 +30,9 @@ def script_seconds(pipeline: str, *options: str, repeat: int = 3) -> float:
 
 def _script_seconds(pipeline: str, *options: str) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PIPE_FICTION_PIPELINE": pipeline, "PIPE_FICTION_OUTPUTS": tmp}
         start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "run_locally_in_subproc.py", "--no-cache", *options],
-            cwd=PIPELINES_DIR, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise PipeFictionError(f"the bench run of {pipeline} failed:\n{(done.stdout + done.stderr)[-1500:]}")
-    return seconds
+        subprocess_run(pipeline, tmp, *options)
+        return time.perf_counter() - start
 
 
 def tasks_at_once(rows: list[tuple[str, float]], repeat: int = 3) -> None:

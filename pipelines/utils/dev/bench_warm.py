@@ -9,29 +9,38 @@ is their start-up.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from utils.common.errors import PipeFictionError
-from utils.common.paths import PIPELINES_DIR
+from utils.testing.scripts import run_script
 
 PIPELINE = "utils.dev.bench_pipelines:heavy_start"
+
+
+def subprocess_run(pipeline: str, outputs: str, *options: str) -> None:
+    """Runs ``pipeline`` with ``run_locally_in_subproc.py``, every task run, its run folder in ``outputs``.
+
+    Raises:
+        PipeFictionError: If the run fails (its output's end in the message).
+    """
+    done = run_script(
+        "run_locally_in_subproc.py",
+        "--no-cache",
+        *options,
+        PIPE_FICTION_PIPELINE=pipeline,
+        PIPE_FICTION_OUTPUTS=outputs,
+    )
+    if done.returncode != 0:
+        raise PipeFictionError(f"the bench run of {pipeline} failed:\n{(done.stdout + done.stderr)[-1500:]}")
 
 
 def task_seconds(*options: str) -> float:
     """The median time of the heavy-import tasks in one run with ``options``."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PIPE_FICTION_PIPELINE": PIPELINE, "PIPE_FICTION_OUTPUTS": tmp}
-        done = subprocess.run(
-            [sys.executable, "run_locally_in_subproc.py", "--no-cache", *options],
-            cwd=PIPELINES_DIR, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise PipeFictionError(f"the heavy-import bench run failed:\n{(done.stdout + done.stderr)[-1500:]}")
+        subprocess_run(PIPELINE, tmp, *options)
         (record,) = Path(tmp).glob("*/run.json")
         return statistics.median(task["seconds"] for task in json.loads(record.read_text())["tasks"])
 

@@ -116,14 +116,6 @@ BORROWED = (
         ("dag_arguments", "dag_inputs_spec"),
         "a DAG's inputs",
     ),
-    Seam(
-        _UTILS,
-        "OrchestratorUtils.make_task_arguments",
-        (2, 17),
-        None,
-        ("task_inputs_spec", "io_store"),
-        "a nested plain pipeline's inputs",
-    ),
     Seam(_UTILS, "OrchestratorUtils.get_dag_outputs", (2, 17), None, ("dag_outputs_spec", "io_store"), "its outputs"),
     Seam("kfp.local.io", "IOStore", (2, 17), None, ("parent",), "a DAG's values, chained to its parent's"),
     Seam("kfp.local.graph_utils", "topological_sort_tasks", (2, 17), None, ("tasks",), "kfp's order of tasks"),
@@ -288,22 +280,9 @@ def _dag_outputs(values: dict[str, Any], dag: _DagTasks) -> dict[str, Any]:
 
 
 def _run_plain_task(dag: _DagTasks, name: str, spec: Any) -> Any:
-    """A task of a plain pipeline as kfp's plain loop runs it (a nested pipeline keeps the run's folder)."""
-    if dag.is_pipeline(spec):
-        values = dag.values
-        arguments_of = _kfp(_UTILS).OrchestratorUtils.make_task_arguments
-        return _kfp(_PLAIN).run_dag(
-            pipeline_resource_name=values["pipeline_resource_name"],
-            dag_component_spec=values["components"][spec.component_ref.name],
-            components=values["components"],
-            executors=values["executors"],
-            dag_arguments=arguments_of(spec.inputs, dag.io_store),
-            pipeline_root=values["pipeline_root"],
-            runner=values["runner"],
-            unique_pipeline_id=values["unique_pipeline_id"],
-            fail_stack=values["fail_stack"],
-            parent_io_store=dag.io_store,
-        )
+    # kfp sends every pipeline with a nested one to the control-flow loop: this one runs
+    # containers and importers only (a nested pipeline here gets kfp's own "unknown
+    # implementation" error).
     executor = _kfp("kfp.local.orchestrator.task_executor")
     return executor.execute_single_task(**dag.common(task_name=name, task_spec=spec))
 
@@ -411,34 +390,17 @@ class Iterations:
         self._slots = slots
 
     def execute_parallel_tasks(
-        self,
-        tasks: list[tuple[str, Any]],
-        pipeline_resource_name: str,
-        components: dict[str, Any],
-        executors: dict[str, Any],
-        io_store: Any,
-        pipeline_root: str,
-        runner: Any,
-        unique_pipeline_id: str,
-        fail_stack: list[str],
-        parallelism_limit: int = 0,
+        self, tasks: list[tuple[str, Any]], parallelism_limit: int = 0, **shared: Any
     ) -> tuple[dict[str, Any], Any]:
         """Runs every iteration; kfp's result: the outputs by iteration and SUCCESS, or ({}, FAILURE).
 
-        As kfp's does, every iteration runs even when one fails, and the first to fail is named
-        in ``fail_stack``.
+        ``shared`` is what kfp passes for every iteration (``io_store``, ``fail_stack``...; the
+        canaries check kfp still calls it so). As kfp's does, every iteration runs even when one
+        fails, and the first to fail is named in ``fail_stack``.
         """
         status = _kfp("kfp.local.status").Status
-        values = {
-            "pipeline_resource_name": pipeline_resource_name,
-            "components": components,
-            "executors": executors,
-            "pipeline_root": pipeline_root,
-            "runner": runner,
-            "unique_pipeline_id": unique_pipeline_id,
-            "fail_stack": fail_stack,
-        }
-        dag = _DagTasks(values, io_store, self._slots, _run_control_flow_task)
+        io_store = shared["io_store"]
+        dag = _DagTasks(shared, io_store, self._slots, _run_control_flow_task)
         specs = dict(tasks)
         outputs_by: dict[str, Any] = {}
         failed: list[str] = []
@@ -460,6 +422,6 @@ class Iterations:
         limit = min(parallelism_limit or self._slots.limit, self._slots.limit)
         ReadySet(list(specs), {}, self._slots, limit).run(lambda name: dag.job(name, specs[name]), ended)
         if failed:
-            fail_stack.append(failed[0])
+            shared["fail_stack"].append(failed[0])
             return {}, status.FAILURE
         return outputs_by, status.SUCCESS

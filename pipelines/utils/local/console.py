@@ -58,8 +58,7 @@ class TaskOutputFilter(RunHooks):
         self._stream, self._verbose, self._tee = stream, verbose, tee
         self._lock = threading.RLock()
         self._run = _Lane()  # lines of no task: the run's own
-        self._lanes: dict[int, _Lane] = {}  # by the id of the task they belong to
-        self._running: list[_Lane] = []  # in the order the tasks started
+        self._lanes: dict[int, _Lane] = {}  # the running tasks', by their id, in the order they started
         self._ended: list[_Lane] = []  # tasks that ended while another had the console
         self._holder: _Lane | None = None
 
@@ -91,7 +90,7 @@ class TaskOutputFilter(RunHooks):
         # A task waiting for a debugger is shown at once: you and VS Code wait for that line.
         if lane is self._holder or (lane is self._run and self._holder is None) or WAITING in text:
             self._stream.write(text)
-            if WAITING in text and lane is self._holder and len(self._running) > 1:
+            if WAITING in text and lane is self._holder and len(self._lanes) > 1:
                 self._pass_on()  # held at a breakpoint, it would hold every other task's block back
         else:
             lane.waiting.append(text)
@@ -122,8 +121,7 @@ class TaskOutputFilter(RunHooks):
         """The task's block begins: it has the console if it is the only task running."""
         with self._lock:
             lane = self._lanes[id(task)] = _Lane()
-            self._running.append(lane)
-            if self._holder is None and len(self._running) == 1:
+            if self._holder is None and len(self._lanes) == 1:
                 self._holder = lane
 
     def task_finished(self, task: TaskRun, outcome: str, outputs: dict[str, Any]) -> None:
@@ -135,7 +133,6 @@ class TaskOutputFilter(RunHooks):
             if lane.pending:
                 self._show(lane, lane.pending)
                 lane.pending = ""
-            self._running.remove(lane)
             self._ended.append(lane)
             if lane is self._holder or self._holder is None:
                 self._pass_on()
@@ -148,8 +145,8 @@ class TaskOutputFilter(RunHooks):
             self._write_waiting(ended)
         self._ended.clear()
         self._write_waiting(self._run)
-        if len(self._running) == 1:  # it shows what it printed so far, then goes on live
-            self._holder = self._running[0]
+        if len(self._lanes) == 1:  # it shows what it printed so far, then goes on live
+            (self._holder,) = self._lanes.values()
             self._write_waiting(self._holder)
 
     def _write_waiting(self, lane: _Lane) -> None:

@@ -17,18 +17,13 @@ from utils.debugging.bootstrap import WAITING
 from utils.kfp_seams.versions import kfp_version
 from utils.testing.dap_client import DapClient
 from utils.testing.debug_session import RunningScript, free_port
-from utils.tests.helpers import run_script, task_outcomes
+from utils.tests.helpers import task_outcomes
 from utils.tests.helpers.processes import assert_ctrl_c_leaves_no_process, command_line
-from utils.tests.local.test_warm import artifacts, outputs_of
+from utils.tests.local.test_warm import artifacts, outputs_of, run
 
 PARALLEL = "utils.tests.fixtures.parallel_pipeline"
 
 at_once = pytest.mark.skipif(kfp_version() < (2, 17), reason="tasks run at once from kfp 2.17")
-
-
-def run(tmp_path: Path, pipeline: str, *args: str, name: str = "out") -> subprocess.CompletedProcess:
-    env = {"PIPE_FICTION_PIPELINE": pipeline, "PIPE_FICTION_OUTPUTS": str(tmp_path / name)}
-    return run_script("run_locally_in_subproc.py", "--no-cache", *args, **env)
 
 
 def spans(tmp_path: Path, name: str = "out") -> dict[str, tuple[float, float]]:
